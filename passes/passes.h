@@ -1,0 +1,9 @@
+/*
+** passes.h - the pass table: one row per pass, in the order --list-passes
+** prints them.  PASS(ID, NAME, SUMMARY): the pass is implemented by
+** `int pass_<ID>(ir_graph *g, pass_stats *st)` in passes/<ID>.c.
+*/
+PASS(dce, "dce", "dead-code elimination: drop ops whose results are never used")
+PASS(cse, "cse", "common-subexpression elimination; constants compare by content hash")
+PASS(constfold, "constfold", "fold ops whose operands are all constants into constants")
+PASS(canonicalize, "canonicalize", "local rewrites to a canonical form (Identity removal, reshape/transpose chains, ...), to a fixpoint")
