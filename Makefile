@@ -12,7 +12,7 @@
 # ninja picks the build parallelism itself; ctest runs $(NPROC) tests at once.
 
 DEPS_PKGS := \
-	cmake ninja-build pkg-config python3 python3-psutil \
+	gcc libc6-dev make cmake ninja-build pkg-config python3 python3-psutil \
 	llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev \
 	protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata \
 	libxxhash-dev liblapacke-dev \
