@@ -5,18 +5,23 @@
 ** (ir/ops.h): the element-type class of operand 0 (column TY), checked here
 ** once for every op, and the shape rule (column RULE), a static function
 ** infer_<rule>.  A rule reads operand types, attributes and, for Reshape,
-** Squeeze and Unsqueeze, constant operands; it fills out[0] and returns 0, or
-** emits exactly one diagnostic "'Op' op: ..." and returns -1.  The limits on
-** a result (size of a dim, element count) are checked once, after the rule.
+** Squeeze and Unsqueeze, constant operands; it fills out[0..n_out) and
+** returns 0, or emits exactly one diagnostic "'Op' op: ..." and returns -1.
+** The limits on a result (size of a dim, element count) are checked once,
+** after the rule.
 **
 ** Semantics are ONNX opset 17, stricter where that costs nothing: operands
-** of one elementwise op share one element type (no implicit promotion), and
-** every shape must be fully known (there are no symbolic dims).
+** of one elementwise op share one element type (no implicit promotion),
+** every shape must be fully known (there are no symbolic dims), and shapes
+** that leave a kernel nothing to read (an ArgMax over an empty dim, a Gather
+** from one) are rejected.  Parameters that ONNX passes as constant operands
+** (Slice starts, Pad pads, Resize scales, ...) are attributes here.
 **
 ** Dims are int64.  Operand dims are at most IR_MAX_DIM (2^40), but attribute
-** values (pads, strides, dilations) and shape constants can be any int64, so
-** arithmetic that involves them is overflow-checked.
+** values (pads, strides, slice bounds, repeats) and shape constants can be
+** any int64, so arithmetic that involves them is overflow-checked.
 */
+#include <float.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,7 +70,7 @@ static int fail(ir_graph *g, const ir_op *op, const char *fmt, ...)
 /* The type of operand i, or NULL when it is absent. */
 static const ir_type *opnd(const ir_graph *g, const ir_op *op, int i)
 {
-	return i < op->n_in && op->in[i] != IR_NOVAL ? ir_type_of(g, op->in[i]) : NULL;
+	return i >= 0 && i < op->n_in && op->in[i] != IR_NOVAL ? ir_type_of(g, op->in[i]) : NULL;
 }
 
 /* t without quantization parameters, which inference never produces. */
@@ -182,6 +187,54 @@ static int const_ints(ir_graph *g, const ir_op *op, int i, const char *what, int
 	return 0;
 }
 
+/* The list attribute name of kind k, or NULL when the op carries none. */
+static const ir_attr *list_attr(const ir_op *op, const char *name, ir_attr_kind k)
+{
+	const ir_attr *a = ir_op_attr(op, name);
+	return a && a->kind == k ? a : NULL;
+}
+
+/* A required list attribute; NULL after a diagnostic when it is missing. */
+static const ir_attr *need_list(ir_graph *g, const ir_op *op, const char *name, ir_attr_kind k)
+{
+	const ir_attr *a = list_attr(op, name, k);
+	if (!a)
+		fail(g, op, "missing required attribute '%s'", name);
+	return a;
+}
+
+/*
+** The index in names[0..n) of the string attribute name (its schema default,
+** else names[0], when absent) into *idx; any other value is an error that
+** lists the choices.
+*/
+static int choice_attr(ir_graph *g, const ir_op *op, const char *name, const char *const *names,
+		       int n, int *idx)
+{
+	const char *s = ir_op_str(op, name, names[0]);
+	char list[256];
+	size_t k = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*idx = i;
+			return 0;
+		}
+		if (k < sizeof list)
+			k += (size_t)snprintf(list + k, sizeof list - k, "%s%s",
+					      i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+	}
+	return fail(g, op, "attribute '%s' is '%s'; expected %s", name, s, list);
+}
+
+/* Operand i (the indices, all present) must be i32 or i64. */
+static int index_dtype(ir_graph *g, const ir_op *op, int i)
+{
+	const ir_type *t = opnd(g, op, i);
+	if (t->dtype == IR_I32 || t->dtype == IR_I64)
+		return 0;
+	return fail(g, op, "the indices have element type %s; expected i32 or i64", ir_dtype_name(t->dtype));
+}
+
 /* ---- elementwise rules --------------------------------------------------- */
 
 /* The constant's declared type is its own truth (the verifier checks the
@@ -248,6 +301,28 @@ static int infer_where(ir_graph *g, const ir_op *op, ir_type *out)
 	return 0;
 }
 
+/* PRelu: slope has x's element type and broadcasts one way to x. */
+static int infer_prelu(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0), *s = opnd(g, op, 1);
+	if (same_dtype(g, op, 0, 1) < 0)
+		return -1;
+	if (!bcasts_to(s, x))
+		return fail(g, op, "slope %s does not broadcast to X %s", tyfmt(s).s, tyfmt(x).s);
+	out[0] = plain(x);
+	return 0;
+}
+
+/* Pow: the exponent may have any numeric type; the result has the base's. */
+static int infer_pow(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *e = opnd(g, op, 1);
+	if (!ir_dtype_is_float(e->dtype) && !ir_dtype_is_int(e->dtype))
+		return fail(g, op, "the exponent has element type %s; expected a numeric type",
+			    ir_dtype_name(e->dtype));
+	return bcast_all(g, op, out);
+}
+
 static int infer_cast(ir_graph *g, const ir_op *op, ir_type *out)
 {
 	const char *to = ir_op_str(op, "to", NULL);
@@ -276,15 +351,12 @@ static ir_type promote(const ir_type *t, bool right)
 }
 
 /*
-** numpy matmul: 1-D operands are promoted (and the added dim dropped from
-** the result), the last two dims multiply as matrices, and the leading
-** (batch) dims broadcast.
+** numpy matmul of a and b into *out, with a's element type: 1-D operands
+** are promoted (and the added dim dropped from the result), the last two
+** dims multiply as matrices, and the leading (batch) dims broadcast.
 */
-static int infer_matmul(ir_graph *g, const ir_op *op, ir_type *out)
+static int matmul_shape(ir_graph *g, const ir_op *op, const ir_type *a, const ir_type *b, ir_type *out)
 {
-	const ir_type *a = opnd(g, op, 0), *b = opnd(g, op, 1);
-	if (same_dtype(g, op, 0, 1) < 0)
-		return -1;
 	if (a->rank < 1 || b->rank < 1)
 		return fail(g, op, "operands must have rank >= 1; got %s and %s", tyfmt(a).s, tyfmt(b).s);
 	ir_type pa = promote(a, false), pb = promote(b, true);
@@ -294,13 +366,20 @@ static int infer_matmul(ir_graph *g, const ir_op *op, ir_type *out)
 	ir_type ba = pa, bb = pb;
 	ba.rank -= 2;
 	bb.rank -= 2;
-	if (bcast2(&ba, &bb, &out[0]) < 0)
+	if (bcast2(&ba, &bb, out) < 0)
 		return fail(g, op, "batch dims of %s and %s do not broadcast", tyfmt(a).s, tyfmt(b).s);
 	if (a->rank > 1)
-		out[0].dims[out[0].rank++] = pa.dims[pa.rank - 2];
+		out->dims[out->rank++] = pa.dims[pa.rank - 2];
 	if (b->rank > 1)
-		out[0].dims[out[0].rank++] = pb.dims[pb.rank - 1];
+		out->dims[out->rank++] = pb.dims[pb.rank - 1];
 	return 0;
+}
+
+static int infer_matmul(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	if (same_dtype(g, op, 0, 1) < 0)
+		return -1;
+	return matmul_shape(g, op, opnd(g, op, 0), opnd(g, op, 1), &out[0]);
 }
 
 /* Gemm: [M,N] = op(A) [M,K] x op(B) [K,N]; C broadcasts one way to [M,N]. */
@@ -364,14 +443,7 @@ static int ints_attr(ir_graph *g, const ir_op *op, const char *name, int n, int6
 static int auto_pad_attr(ir_graph *g, const ir_op *op, int *mode)
 {
 	static const char *const names[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"};
-	const char *s = ir_op_str(op, "auto_pad", "NOTSET");
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*mode = i;
-			return 0;
-		}
-	}
-	return fail(g, op, "attribute 'auto_pad' is '%s'; expected NOTSET, VALID, SAME_UPPER or SAME_LOWER", s);
+	return choice_attr(g, op, "auto_pad", names, 4, mode);
 }
 
 /*
@@ -443,36 +515,48 @@ static int window_out(ir_graph *g, const ir_op *op, const window *w, const ir_ty
 	return 0;
 }
 
-/*
-** Conv operands: X [N, C, spatial...], W [M, C/group, kernel...] of X's
-** rank, optional bias [M]; group divides C and M.
-*/
-static int conv_operands(ir_graph *g, const ir_op *op)
+/* X [N, C, spatial...] and W of X's rank; group >= 1. */
+static int conv_ranks(ir_graph *g, const ir_op *op, const ir_type *x, const ir_type *w, int64_t group)
 {
-	const ir_type *x = opnd(g, op, 0), *w = opnd(g, op, 1), *b = opnd(g, op, 2);
-	int64_t group = ir_op_int(op, "group", 1);
-	if (same_dtype(g, op, 0, 1) < 0 || (b && same_dtype(g, op, 0, 2) < 0))
-		return -1;
 	if (x->rank < 3)
 		return fail(g, op, "X must have rank >= 3 ([N, C, spatial...]); got %s", tyfmt(x).s);
 	if (w->rank != x->rank)
 		return fail(g, op, "W %s must have the rank of X %s", tyfmt(w).s, tyfmt(x).s);
 	if (group < 1)
 		return fail(g, op, "attribute 'group' is %" PRId64 "; expected >= 1", group);
+	return 0;
+}
+
+/* The optional bias b must be [m]. */
+static int conv_bias(ir_graph *g, const ir_op *op, const ir_type *b, int64_t m)
+{
+	if (b && (b->rank != 1 || b->dims[0] != m))
+		return fail(g, op, "bias %s must be [%" PRId64 "] (one value per output channel)", tyfmt(b).s, m);
+	return 0;
+}
+
+/*
+** Conv operands X, W and optional bias at operands xi, wi, bi (any of a
+** QLinearConv's): X [N, C, spatial...], W [M, C/group, kernel...] of X's
+** rank, bias [M]; group divides C and M.  Element types are the caller's.
+*/
+static int conv_operands(ir_graph *g, const ir_op *op, int xi, int wi, int bi)
+{
+	const ir_type *x = opnd(g, op, xi), *w = opnd(g, op, wi);
+	int64_t group = ir_op_int(op, "group", 1);
+	if (conv_ranks(g, op, x, w, group) < 0)
+		return -1;
 	if (x->dims[1] % group || w->dims[0] % group || w->dims[1] != x->dims[1] / group)
 		return fail(g, op, "with group %" PRId64 ", X %s and W %s do not match: C and M "
 			    "must be multiples of group and W's dim 1 must be C/group",
 			    group, tyfmt(x).s, tyfmt(w).s);
-	if (b && (b->rank != 1 || b->dims[0] != w->dims[0]))
-		return fail(g, op, "bias %s must be [%" PRId64 "] (one value per output channel)",
-			    tyfmt(b).s, w->dims[0]);
-	return 0;
+	return conv_bias(g, op, opnd(g, op, bi), w->dims[0]);
 }
 
-/* The kernel is W's spatial dims; kernel_shape, if given, must agree. */
-static int conv_kernel(ir_graph *g, const ir_op *op, window *win)
+/* The kernel is the spatial dims of W (operand wi); kernel_shape, if given, must agree. */
+static int conv_kernel(ir_graph *g, const ir_op *op, int wi, window *win)
 {
-	const ir_type *w = opnd(g, op, 1);
+	const ir_type *w = opnd(g, op, wi);
 	const ir_attr *ks = ir_op_attr(op, "kernel_shape");
 	for (int i = 0; i < win->n; i++) {
 		win->k[i] = w->dims[2 + i];
@@ -490,16 +574,110 @@ static int conv_kernel(ir_graph *g, const ir_op *op, window *win)
 	return 0;
 }
 
-static int infer_conv(ir_graph *g, const ir_op *op, ir_type *out)
+/* The result [N, M, spatial...] of a Conv-like op; operands as conv_operands. */
+static int conv_shape(ir_graph *g, const ir_op *op, int xi, int wi, int bi, ir_type *out)
 {
-	const ir_type *x = opnd(g, op, 0);
+	const ir_type *x = opnd(g, op, xi);
 	window w = {0};
-	if (conv_operands(g, op) < 0)
+	if (conv_operands(g, op, xi, wi, bi) < 0)
 		return -1;
 	w.n = x->rank - 2;
-	if (conv_kernel(g, op, &w) < 0 || window_attrs(g, op, &w) < 0)
+	if (conv_kernel(g, op, wi, &w) < 0 || window_attrs(g, op, &w) < 0)
 		return -1;
-	return window_out(g, op, &w, x, opnd(g, op, 1)->dims[0], &out[0]);
+	return window_out(g, op, &w, x, opnd(g, op, wi)->dims[0], out);
+}
+
+static int infer_conv(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	if (same_dtype(g, op, 0, 1) < 0 || (opnd(g, op, 2) && same_dtype(g, op, 0, 2) < 0))
+		return -1;
+	return conv_shape(g, op, 0, 1, 2, &out[0]);
+}
+
+/*
+** ConvTranspose operands: X [N, C, spatial...], W [C, M/group, kernel...]
+** of X's rank, optional bias [M], one element type; group divides C.  *m
+** receives M.
+*/
+static int convtranspose_operands(ir_graph *g, const ir_op *op, int64_t *m)
+{
+	const ir_type *x = opnd(g, op, 0), *w = opnd(g, op, 1);
+	int64_t group = ir_op_int(op, "group", 1);
+	if (same_dtype(g, op, 0, 1) < 0 || (opnd(g, op, 2) && same_dtype(g, op, 0, 2) < 0) ||
+	    conv_ranks(g, op, x, w, group) < 0)
+		return -1;
+	if (x->dims[1] % group || w->dims[0] != x->dims[1])
+		return fail(g, op, "with group %" PRId64 ", X %s and W %s do not match: C must be "
+			    "a multiple of group and W's dim 0 must be C", group, tyfmt(x).s, tyfmt(w).s);
+	if (__builtin_mul_overflow(w->dims[1], group, m))
+		return fail(g, op, "the output channels (W's dim 1 times group %" PRId64 ") overflow", group);
+	return conv_bias(g, op, opnd(g, op, 2), *m);
+}
+
+/* The full extent s*(in-1) + opad + dilated kernel of spatial dim i of a
+** transposed convolution of extent in, overflow-checked. */
+static int transposed_full(ir_graph *g, const ir_op *op, const window *w, int i, int64_t in,
+			   int64_t opad, int64_t *full)
+{
+	int64_t keff;
+	if (__builtin_mul_overflow(w->d[i], w->k[i] - 1, &keff) || __builtin_add_overflow(keff, 1, &keff) ||
+	    __builtin_mul_overflow(w->s[i], in - 1, full) || __builtin_add_overflow(*full, opad, full) ||
+	    __builtin_add_overflow(*full, keff, full))
+		return fail(g, op, "spatial dim %d: window arithmetic overflows", i);
+	return 0;
+}
+
+/*
+** Spatial dim i of a transposed convolution of extent in: the full extent
+** less the pads, or in*s with SAME_* auto padding.  An output_shape value
+** oshape (> 0 when given) is the extent itself; past the full extent the
+** output is zero-padded at the end, as in the ONNX reference.
+*/
+static int transposed_extent(ir_graph *g, const ir_op *op, const window *w, int i, int64_t in,
+			     int64_t opad, int64_t oshape, int64_t *o)
+{
+	int64_t full = 0;
+	bool ovf = false;
+	if (transposed_full(g, op, w, i, in, opad, &full) < 0)
+		return -1;
+	if (oshape > 0)
+		*o = oshape;
+	else if (w->auto_pad == PAD_SAME_UPPER || w->auto_pad == PAD_SAME_LOWER)
+		ovf = __builtin_mul_overflow(in, w->s[i], o);
+	else if (w->auto_pad == PAD_VALID)
+		*o = full;
+	else
+		ovf = __builtin_sub_overflow(full, w->pads[i], o) || __builtin_sub_overflow(*o, w->pads[w->n + i], o);
+	if (ovf)
+		return fail(g, op, "spatial dim %d: window arithmetic overflows", i);
+	if (*o < 1)
+		return fail(g, op, "spatial dim %d: the output extent would be %" PRId64, i, *o);
+	return 0;
+}
+
+/*
+** ConvTranspose: [N, M, spatial...].  When output_shape is given the pads
+** are derived from it (the interpreter's job) and explicit ones are
+** ignored, as onnxruntime does.
+*/
+static int infer_convtranspose(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	int64_t m = 0, opad[IR_MAX_RANK], oshape[IR_MAX_RANK];
+	window w = {0};
+	if (convtranspose_operands(g, op, &m) < 0)
+		return -1;
+	w.n = x->rank - 2;
+	if (conv_kernel(g, op, 1, &w) < 0 || window_attrs(g, op, &w) < 0 ||
+	    ints_attr(g, op, "output_padding", w.n, 0, 0, opad) < 0 ||
+	    ints_attr(g, op, "output_shape", w.n, 0, 1, oshape) < 0)
+		return -1;
+	out[0] = plain(x);
+	out[0].dims[1] = m;
+	for (int i = 0; i < w.n; i++)
+		if (transposed_extent(g, op, &w, i, x->dims[2 + i], opad[i], oshape[i], &out[0].dims[2 + i]) < 0)
+			return -1;
+	return 0;
 }
 
 /* MaxPool, AveragePool: kernel_shape required; channels are preserved. */
@@ -528,14 +706,16 @@ static int infer_gpool(ir_graph *g, const ir_op *op, ir_type *out)
 	return 0;
 }
 
-/* X [N, C, ...]; scale, B, mean and var are [C] of X's element type. */
-static int infer_batchnorm(ir_graph *g, const ir_op *op, ir_type *out)
+/* ---- normalization ------------------------------------------------------- */
+
+/*
+** Operands 1.. of a per-channel op (names[i] names operand i): X's element
+** type and shape [C], C being X's dim 1.
+*/
+static int channel_params(ir_graph *g, const ir_op *op, const char *const *names)
 {
-	static const char *const names[] = {"X", "scale", "B", "mean", "var"};
 	const ir_type *x = opnd(g, op, 0);
-	if (x->rank < 2)
-		return fail(g, op, "X must have rank >= 2 ([N, C, ...]); got %s", tyfmt(x).s);
-	for (int i = 1; i < 5; i++) {
+	for (int i = 1; i < op->n_in; i++) {
 		const ir_type *p = opnd(g, op, i);
 		if (same_dtype(g, op, 0, i) < 0)
 			return -1;
@@ -543,6 +723,140 @@ static int infer_batchnorm(ir_graph *g, const ir_op *op, ir_type *out)
 			return fail(g, op, "operand %d (%s) %s must be [%" PRId64 "], one value per "
 				    "channel of X %s", i, names[i], tyfmt(p).s, x->dims[1], tyfmt(x).s);
 	}
+	return 0;
+}
+
+/* X [N, C, ...]; scale, B, mean and var are [C] of X's element type. */
+static int infer_batchnorm(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	static const char *const names[] = {"X", "scale", "B", "mean", "var"};
+	const ir_type *x = opnd(g, op, 0);
+	if (x->rank < 2)
+		return fail(g, op, "X must have rank >= 2 ([N, C, ...]); got %s", tyfmt(x).s);
+	if (channel_params(g, op, names) < 0)
+		return -1;
+	out[0] = plain(x);
+	return 0;
+}
+
+/* X [N, C, spatial...]; scale and B are [C] of X's element type. */
+static int infer_instnorm(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	static const char *const names[] = {"X", "scale", "B"};
+	const ir_type *x = opnd(g, op, 0);
+	if (x->rank < 3)
+		return fail(g, op, "X must have rank >= 3 ([N, C, spatial...]); got %s", tyfmt(x).s);
+	if (channel_params(g, op, names) < 0)
+		return -1;
+	out[0] = plain(x);
+	return 0;
+}
+
+/*
+** LayerNormalization over dims axis.. of X: scale and the optional B have
+** X's element type and broadcast one way to those dims.  The optional
+** results Mean and InvStdDev are f32 (stash_type 1, the only one supported)
+** with X's shape but 1 at dims axis..
+*/
+static int infer_layernorm(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	int64_t axis = ir_op_int(op, "axis", -1), stash = ir_op_int(op, "stash_type", 1);
+	if (norm_axis(g, op, &axis, x->rank, false) < 0)
+		return -1;
+	if (stash != 1)
+		return fail(g, op, "attribute 'stash_type' is %" PRId64 "; only 1 (f32) is supported", stash);
+	ir_type tail = {.dtype = x->dtype, .rank = x->rank - (int32_t)axis};
+	memcpy(tail.dims, x->dims + axis, sizeof *tail.dims * (size_t)tail.rank);
+	for (int i = 1; i < op->n_in; i++) {
+		const ir_type *p = opnd(g, op, i);
+		if (p && same_dtype(g, op, 0, i) < 0)
+			return -1;
+		if (p && !bcasts_to(p, &tail))
+			return fail(g, op, "operand %d (%s) %s does not broadcast to the normalized dims %s of X %s",
+				    i, i == 1 ? "scale" : "B", tyfmt(p).s, tyfmt(&tail).s, tyfmt(x).s);
+	}
+	for (int r = 0; r < op->n_out; r++) {
+		out[r] = plain(x);
+		for (int i = (int)axis; r > 0 && i < x->rank; i++)
+			out[r].dims[i] = 1;
+		out[r].dtype = r > 0 ? IR_F32 : x->dtype;
+	}
+	return 0;
+}
+
+/* ---- reductions ---------------------------------------------------------- */
+
+/*
+** Mark in red[] the dims of x named by attribute axes, each in range and
+** named once.  Without axes (or with an empty list) every dim is reduced,
+** unless noop_with_empty_axes, which leaves red[] clear.
+*/
+static int reduce_axes(ir_graph *g, const ir_op *op, const ir_type *x, bool *red)
+{
+	const ir_attr *a = list_attr(op, "axes", IR_ATTR_INTS);
+	if (!a || a->n == 0) {
+		bool noop = ir_op_int(op, "noop_with_empty_axes", 0) != 0;
+		for (int i = 0; i < x->rank; i++)
+			red[i] = !noop;
+		return 0;
+	}
+	for (int i = 0; i < a->n; i++) {
+		int64_t ax = a->u.ints[i];
+		if (norm_axis(g, op, &ax, x->rank, false) < 0)
+			return -1;
+		if (red[ax])
+			return fail(g, op, "the axes name dim %" PRId64 " twice", ax);
+		red[ax] = true;
+	}
+	return 0;
+}
+
+/* x with the dims marked in red[] set to 1 (keepdims) or dropped. */
+static ir_type reduced(const ir_type *x, const bool *red, bool keepdims)
+{
+	ir_type r = {.dtype = x->dtype};
+	for (int i = 0; i < x->rank; i++)
+		if (!red[i] || keepdims)
+			r.dims[r.rank++] = red[i] ? 1 : x->dims[i];
+	return r;
+}
+
+static int infer_reduce(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	bool red[IR_MAX_RANK] = {0};
+	if (reduce_axes(g, op, x, red) < 0)
+		return -1;
+	out[0] = reduced(x, red, ir_op_int(op, "keepdims", 1) != 0);
+	return 0;
+}
+
+/* ArgMax, ArgMin: i64 indices along axis, which may not be empty. */
+static int infer_argreduce(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	int64_t axis = ir_op_int(op, "axis", 0);
+	bool red[IR_MAX_RANK] = {0};
+	if (norm_axis(g, op, &axis, x->rank, false) < 0)
+		return -1;
+	if (x->dims[axis] == 0)
+		return fail(g, op, "axis %" PRId64 " of %s is empty; there is no index to return", axis, tyfmt(x).s);
+	red[axis] = true;
+	out[0] = reduced(x, red, ir_op_int(op, "keepdims", 1) != 0);
+	out[0].dtype = IR_I64;
+	return 0;
+}
+
+/* CumSum: the axis (ONNX's constant operand) is a required attribute. */
+static int infer_cumsum(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	int64_t axis = ir_op_int(op, "axis", 0);
+	if (!ir_op_attr(op, "axis"))
+		return fail(g, op, "missing required attribute 'axis'");
+	if (norm_axis(g, op, &axis, x->rank, false) < 0)
+		return -1;
 	out[0] = plain(x);
 	return 0;
 }
@@ -752,6 +1066,375 @@ static int infer_concat(ir_graph *g, const ir_op *op, ir_type *out)
 	return 0;
 }
 
+/*
+** Split along axis into one part per result: the sizes in attribute split
+** (>= 0, summing to the dim), or equal parts when absent.
+*/
+static int infer_split(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	const ir_attr *s = list_attr(op, "split", IR_ATTR_INTS);
+	int64_t axis = ir_op_int(op, "axis", 0), d, sum = 0;
+	if (norm_axis(g, op, &axis, x->rank, false) < 0)
+		return -1;
+	d = x->dims[axis];
+	if (s && s->n != op->n_out)
+		return fail(g, op, "attribute 'split' has %d values; the op has %d results", (int)s->n, (int)op->n_out);
+	if (!s && d % op->n_out)
+		return fail(g, op, "dim %" PRId64 " of %s does not split into %d equal parts",
+			    axis, tyfmt(x).s, (int)op->n_out);
+	for (int r = 0; r < op->n_out; r++) {
+		int64_t part = s ? s->u.ints[r] : d / op->n_out;
+		if (part < 0)
+			return fail(g, op, "attribute 'split' value %" PRId64 " (index %d) must be >= 0", part, r);
+		if (part > d - sum)
+			return fail(g, op, "the split sizes add up to more than dim %" PRId64 " of %s",
+				    axis, tyfmt(x).s);
+		sum += part;
+		out[r] = plain(x);
+		out[r].dims[axis] = part;
+	}
+	if (sum != d)
+		return fail(g, op, "the split sizes add up to %" PRId64 "; dim %" PRId64 " of %s is %" PRId64,
+			    sum, axis, tyfmt(x).s, d);
+	return 0;
+}
+
+/*
+** The dims that Slice's n bounds apply to into axes[0..n): attribute axes
+** (in range, negative from the end, each named once), else 0..n-1.
+*/
+static int slice_axes(ir_graph *g, const ir_op *op, const ir_type *x, int n, int64_t *axes)
+{
+	const ir_attr *a = list_attr(op, "axes", IR_ATTR_INTS);
+	bool seen[IR_MAX_RANK] = {0};
+	if (n > x->rank)
+		return fail(g, op, "attribute 'starts' has %d values; more than the rank of %s", n, tyfmt(x).s);
+	if (a && a->n != n)
+		return fail(g, op, "attribute 'axes' has %d values; 'starts' has %d", (int)a->n, n);
+	for (int i = 0; i < n; i++) {
+		axes[i] = a ? a->u.ints[i] : i;
+		if (norm_axis(g, op, &axes[i], x->rank, false) < 0)
+			return -1;
+		if (seen[axes[i]])
+			return fail(g, op, "the axes name dim %" PRId64 " twice", axes[i]);
+		seen[axes[i]] = true;
+	}
+	return 0;
+}
+
+/* A slice bound v of a dim of extent dim: negative counts from the end,
+** then clamped into [lo, hi].  Never overflows: dim >= 0 is added only to
+** a negative v. */
+static int64_t slice_bound(int64_t v, int64_t dim, int64_t lo, int64_t hi)
+{
+	if (v < 0)
+		v += dim;
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+** Elements taken from a dim of extent dim by start:end:step (step != 0),
+** with ONNX's clamping: start into [0, dim] and end into [0, dim] for a
+** positive step, start into [0, dim-1] and end into [-1, dim-1] for a
+** negative one; then max(0, ceil((end-start)/step)), computed without
+** overflow for any step, INT64_MIN included.
+*/
+static int64_t slice_extent(int64_t dim, int64_t start, int64_t end, int64_t step)
+{
+	if (step > 0) {
+		start = slice_bound(start, dim, 0, dim);
+		end = slice_bound(end, dim, 0, dim);
+		return end > start ? (end - start - 1) / step + 1 : 0;
+	}
+	if (dim == 0)
+		return 0;
+	start = slice_bound(start, dim, 0, dim - 1);
+	end = slice_bound(end, dim, -1, dim - 1);
+	return start > end ? (end - start + 1) / step + 1 : 0;
+}
+
+/* Slice: starts and ends required, of one length; steps (default 1) nonzero. */
+static int infer_slice(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	const ir_attr *st, *en, *sp = list_attr(op, "steps", IR_ATTR_INTS);
+	int64_t axes[IR_MAX_RANK];
+	if (!(st = need_list(g, op, "starts", IR_ATTR_INTS)) || !(en = need_list(g, op, "ends", IR_ATTR_INTS)))
+		return -1;
+	if (st->n != en->n)
+		return fail(g, op, "attributes 'starts' and 'ends' have different lengths (%d and %d)",
+			    (int)st->n, (int)en->n);
+	if (slice_axes(g, op, x, st->n, axes) < 0)
+		return -1;
+	if (sp && sp->n != st->n)
+		return fail(g, op, "attribute 'steps' has %d values; 'starts' has %d", (int)sp->n, (int)st->n);
+	out[0] = plain(x);
+	for (int i = 0; i < st->n; i++) {
+		int64_t step = sp ? sp->u.ints[i] : 1;
+		if (step == 0)
+			return fail(g, op, "attribute 'steps' value 0 (index %d) must be nonzero", i);
+		out[0].dims[axes[i]] = slice_extent(x->dims[axes[i]], st->u.ints[i], en->u.ints[i], step);
+	}
+	return 0;
+}
+
+enum { PADMODE_CONSTANT, PADMODE_REFLECT, PADMODE_EDGE };
+
+/*
+** Dim i of x padded by b at the beginning and e at the end (negative
+** crops) into *o, >= 0.  Reflect needs each positive pad below the dim's
+** extent; edge needs a nonempty dim to pad.
+*/
+static int pad_dim(ir_graph *g, const ir_op *op, const ir_type *x, int mode, int i, int64_t b, int64_t e,
+		   int64_t *o)
+{
+	int64_t d = x->dims[i];
+	if (__builtin_add_overflow(d, b, o) || __builtin_add_overflow(*o, e, o))
+		return fail(g, op, "dim %d: padding arithmetic overflows", i);
+	if (*o < 0)
+		return fail(g, op, "dim %d of %s padded by %" PRId64 " and %" PRId64 " would have extent %" PRId64,
+			    i, tyfmt(x).s, b, e, *o);
+	if (mode == PADMODE_REFLECT && ((b > 0 && b >= d) || (e > 0 && e >= d)))
+		return fail(g, op, "mode 'reflect' needs pads below the extent of dim %d of %s; got %" PRId64
+			    " and %" PRId64, i, tyfmt(x).s, b, e);
+	if (mode == PADMODE_EDGE && d == 0 && (b > 0 || e > 0))
+		return fail(g, op, "mode 'edge' cannot pad the empty dim %d of %s", i, tyfmt(x).s);
+	return 0;
+}
+
+/* Pad: pads [begin..., end...] (2 x rank); the optional operand 1 is a
+** scalar of x's type, the value of constant mode. */
+static int infer_pad(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	static const char *const modes[] = {"constant", "reflect", "edge"};
+	const ir_type *x = opnd(g, op, 0), *v = opnd(g, op, 1);
+	const ir_attr *p;
+	int mode;
+	if (!(p = need_list(g, op, "pads", IR_ATTR_INTS)) || choice_attr(g, op, "mode", modes, 3, &mode) < 0)
+		return -1;
+	if (p->n != 2 * x->rank)
+		return fail(g, op, "attribute 'pads' has %d values; expected %d (twice the rank of %s)",
+			    (int)p->n, 2 * (int)x->rank, tyfmt(x).s);
+	if (v && (v->rank != 0 || v->dtype != x->dtype))
+		return fail(g, op, "operand 1 (the constant value) must be a scalar %s[]; got %s",
+			    ir_dtype_name(x->dtype), tyfmt(v).s);
+	out[0] = plain(x);
+	for (int i = 0; i < x->rank; i++)
+		if (pad_dim(g, op, x, mode, i, p->u.ints[i], p->u.ints[x->rank + i], &out[0].dims[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+** Resize's string attributes: mode, coordinate_transformation_mode (not
+** tf_crop_and_resize, whose roi operand condense lacks) and nearest_mode.
+*/
+static int resize_modes(ir_graph *g, const ir_op *op)
+{
+	static const char *const modes[] = {"nearest", "linear", "cubic"};
+	static const char *const ctms[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
+					   "tf_half_pixel_for_nn"};
+	static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+	const char *ctm = ir_op_str(op, "coordinate_transformation_mode", "half_pixel");
+	int i;
+	if (choice_attr(g, op, "mode", modes, 3, &i) < 0)
+		return -1;
+	if (strcmp(ctm, "tf_crop_and_resize") == 0)
+		return fail(g, op, "coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
+	if (choice_attr(g, op, "coordinate_transformation_mode", ctms, 5, &i) < 0 ||
+	    choice_attr(g, op, "nearest_mode", nearest, 4, &i) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+** Dim i of Resize's result: floor(dim * scale) for a scale (positive,
+** finite; in double, as the ONNX reference), or the size (>= 0; nonzero
+** only from a nonempty dim).
+*/
+static int resize_dim(ir_graph *g, const ir_op *op, const ir_type *x, int i, const ir_attr *sc,
+		      const ir_attr *sz, int64_t *o)
+{
+	if (sz) {
+		*o = sz->u.ints[i];
+		if (*o < 0)
+			return fail(g, op, "attribute 'sizes' value %" PRId64 " (index %d) must be >= 0", *o, i);
+		if (*o > 0 && x->dims[i] == 0)
+			return fail(g, op, "cannot resize the empty dim %d of %s to %" PRId64, i, tyfmt(x).s, *o);
+		return 0;
+	}
+	float s = sc->u.floats[i];
+	if (!(s > 0 && s <= FLT_MAX))
+		return fail(g, op, "attribute 'scales' value %g (index %d) must be positive and finite", (double)s, i);
+	double v = (double)x->dims[i] * s;
+	*o = v > (double)IR_MAX_DIM ? IR_MAX_DIM + 1 : (int64_t)v;
+	return 0;
+}
+
+/* Resize: exactly one of scales (floats) and sizes (ints), one value per dim. */
+static int infer_resize(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	const ir_attr *sc = list_attr(op, "scales", IR_ATTR_FLOATS), *sz = list_attr(op, "sizes", IR_ATTR_INTS);
+	if (resize_modes(g, op) < 0)
+		return -1;
+	if (!sc == !sz)
+		return fail(g, op, "exactly one of the attributes 'scales' and 'sizes' must be given");
+	if ((sc ? sc->n : sz->n) != x->rank)
+		return fail(g, op, "attribute '%s' has %d values; expected %d (the rank of %s)",
+			    sc ? "scales" : "sizes", (int)(sc ? sc->n : sz->n), (int)x->rank, tyfmt(x).s);
+	out[0] = plain(x);
+	for (int i = 0; i < x->rank; i++)
+		if (resize_dim(g, op, x, i, sc, sz, &out[0].dims[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+** Gather: data.shape[:axis] + indices.shape + data.shape[axis+1:]; nonempty
+** indices need a nonempty dim to index.
+*/
+static int infer_gather(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0), *ix = opnd(g, op, 1);
+	int64_t axis = ir_op_int(op, "axis", 0), n;
+	if (index_dtype(g, op, 1) < 0 || norm_axis(g, op, &axis, x->rank, false) < 0)
+		return -1;
+	int r = (int)x->rank - 1 + (int)ix->rank, k = 0;
+	if (r > IR_MAX_RANK)
+		return fail(g, op, "too many dims in the result: %d (limit is %d)", r, IR_MAX_RANK);
+	if (x->dims[axis] == 0 && ir_type_numel(ix, &n) == 0 && n > 0)
+		return fail(g, op, "cannot gather from the empty axis %" PRId64 " of %s", axis, tyfmt(x).s);
+	out[0] = (ir_type){.dtype = x->dtype, .rank = r};
+	for (int i = 0; i < axis; i++)
+		out[0].dims[k++] = x->dims[i];
+	for (int i = 0; i < ix->rank; i++)
+		out[0].dims[k++] = ix->dims[i];
+	for (int i = (int)axis + 1; i < x->rank; i++)
+		out[0].dims[k++] = x->dims[i];
+	return 0;
+}
+
+/*
+** GatherElements: indices of data's rank, no larger than data outside axis
+** (onnxruntime's bound); the result has the indices' shape.
+*/
+static int infer_gatherelements(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0), *ix = opnd(g, op, 1);
+	int64_t axis = ir_op_int(op, "axis", 0), n;
+	if (index_dtype(g, op, 1) < 0 || norm_axis(g, op, &axis, x->rank, false) < 0)
+		return -1;
+	if (ix->rank != x->rank)
+		return fail(g, op, "the indices %s must have the rank of the data %s", tyfmt(ix).s, tyfmt(x).s);
+	for (int i = 0; i < x->rank; i++)
+		if (i != axis && ix->dims[i] > x->dims[i])
+			return fail(g, op, "the indices %s exceed the data %s in dim %d", tyfmt(ix).s, tyfmt(x).s, i);
+	if (x->dims[axis] == 0 && ir_type_numel(ix, &n) == 0 && n > 0)
+		return fail(g, op, "cannot gather from the empty axis %" PRId64 " of %s", axis, tyfmt(x).s);
+	out[0] = plain(ix);
+	out[0].dtype = x->dtype;
+	return 0;
+}
+
+/* Expand: numpy broadcast of x with the shape attribute (dims >= 0). */
+static int infer_expand(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	const ir_attr *s = need_list(g, op, "shape", IR_ATTR_INTS);
+	if (!s)
+		return -1;
+	if (s->n > IR_MAX_RANK)
+		return fail(g, op, "attribute 'shape' has %d values; too many (limit is %d)", (int)s->n, IR_MAX_RANK);
+	ir_type t = {.dtype = x->dtype, .rank = s->n};
+	for (int i = 0; i < s->n; i++) {
+		t.dims[i] = s->u.ints[i];
+		if (t.dims[i] < 0)
+			return fail(g, op, "attribute 'shape' value %" PRId64 " (index %d) must be >= 0", t.dims[i], i);
+	}
+	if (bcast2(x, &t, &out[0]) < 0)
+		return fail(g, op, "operand %s does not broadcast with the shape %s", tyfmt(x).s, tyfmt(&t).s);
+	return 0;
+}
+
+/* Tile: repeats (required, one per dim, >= 0) multiply the dims. */
+static int infer_tile(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	int64_t rep[IR_MAX_RANK];
+	if (!need_list(g, op, "repeats", IR_ATTR_INTS) || ints_attr(g, op, "repeats", x->rank, 1, 0, rep) < 0)
+		return -1;
+	out[0] = plain(x);
+	for (int i = 0; i < x->rank; i++)
+		if (__builtin_mul_overflow(x->dims[i], rep[i], &out[0].dims[i]))
+			return fail(g, op, "dim %d of %s repeated %" PRId64 " times overflows", i, tyfmt(x).s, rep[i]);
+	return 0;
+}
+
+/* DepthToSpace, SpaceToDepth: X [N, C, H, W]; blocksize (required, >= 1)
+** into *b and its square into *bb. */
+static int block_attrs(ir_graph *g, const ir_op *op, int64_t *b, int64_t *bb)
+{
+	const ir_type *x = opnd(g, op, 0);
+	if (x->rank != 4)
+		return fail(g, op, "X must have rank 4 ([N, C, H, W]); got %s", tyfmt(x).s);
+	if (!ir_op_attr(op, "blocksize"))
+		return fail(g, op, "missing required attribute 'blocksize'");
+	*b = ir_op_int(op, "blocksize", 1);
+	if (*b < 1)
+		return fail(g, op, "attribute 'blocksize' is %" PRId64 "; expected >= 1", *b);
+	if (__builtin_mul_overflow(*b, *b, bb))
+		return fail(g, op, "attribute 'blocksize' is %" PRId64 "; its square overflows", *b);
+	return 0;
+}
+
+/* [N, C/b^2, H*b, W*b]; C a multiple of b^2; mode DCR or CRD. */
+static int infer_depthtospace(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	static const char *const modes[] = {"DCR", "CRD"};
+	const ir_type *x = opnd(g, op, 0);
+	int64_t b, bb;
+	int mode;
+	if (block_attrs(g, op, &b, &bb) < 0 || choice_attr(g, op, "mode", modes, 2, &mode) < 0)
+		return -1;
+	if (x->dims[1] % bb)
+		return fail(g, op, "C of %s is not a multiple of blocksize^2 (%" PRId64 ")", tyfmt(x).s, bb);
+	out[0] = plain(x);
+	out[0].dims[1] = x->dims[1] / bb;
+	if (__builtin_mul_overflow(x->dims[2], b, &out[0].dims[2]) ||
+	    __builtin_mul_overflow(x->dims[3], b, &out[0].dims[3]))
+		return fail(g, op, "H and W of %s times blocksize %" PRId64 " overflow", tyfmt(x).s, b);
+	return 0;
+}
+
+/* [N, C*b^2, H/b, W/b]; H and W multiples of b. */
+static int infer_spacetodepth(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	int64_t b, bb;
+	if (block_attrs(g, op, &b, &bb) < 0)
+		return -1;
+	if (x->dims[2] % b || x->dims[3] % b)
+		return fail(g, op, "H and W of %s must be multiples of blocksize %" PRId64, tyfmt(x).s, b);
+	out[0] = plain(x);
+	out[0].dims[2] = x->dims[2] / b;
+	out[0].dims[3] = x->dims[3] / b;
+	if (__builtin_mul_overflow(x->dims[1], bb, &out[0].dims[1]))
+		return fail(g, op, "C of %s times blocksize^2 (%" PRId64 ") overflows", tyfmt(x).s, bb);
+	return 0;
+}
+
+/* Trilu works on the last two dims; k may be any value. */
+static int infer_trilu(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	if (x->rank < 2)
+		return fail(g, op, "operand 0 must have rank >= 2; got %s", tyfmt(x).s);
+	out[0] = plain(x);
+	return 0;
+}
+
 /* ---- quantization -------------------------------------------------------- */
 
 /*
@@ -806,18 +1489,146 @@ static int infer_dequantize(ir_graph *g, const ir_op *op, ir_type *out)
 	return 0;
 }
 
+/* DynamicQuantizeLinear: f32 x gives u8 y, an f32 scale and a u8 zero point. */
+static int infer_dynquantize(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	if (x->dtype != IR_F32)
+		return fail(g, op, "operand 0 has element type %s; expected f32", ir_dtype_name(x->dtype));
+	out[0] = plain(x);
+	out[0].dtype = IR_U8;
+	out[1] = (ir_type){.dtype = IR_F32};
+	out[2] = (ir_type){.dtype = IR_U8};
+	return 0;
+}
+
+/* Operand i (named what) must be u8 or i8. */
+static int q8(ir_graph *g, const ir_op *op, int i, const char *what)
+{
+	const ir_type *t = opnd(g, op, i);
+	if (t->dtype == IR_U8 || t->dtype == IR_I8)
+		return 0;
+	return fail(g, op, "operand %d (%s) has element type %s; expected u8 or i8", i, what,
+		    ir_dtype_name(t->dtype));
+}
+
+/*
+** Operand i (named what), when present, must have element type dt and be a
+** scalar (rank 0, or a 1-D tensor of one value, as exporters often write
+** it) or, when n >= 0, a 1-D tensor of n values.
+*/
+static int qparam(ir_graph *g, const ir_op *op, int i, const char *what, ir_dtype dt, int64_t n)
+{
+	const ir_type *t = opnd(g, op, i);
+	const char *d = ir_dtype_name(dt);
+	bool one = t && t->rank == 1 && t->dims[0] == 1;
+	if (!t || (t->dtype == dt && (t->rank == 0 || one || (n >= 0 && t->rank == 1 && t->dims[0] == n))))
+		return 0;
+	if (n < 0)
+		return fail(g, op, "operand %d (%s) must be a scalar %s[]; got %s", i, what, d, tyfmt(t).s);
+	return fail(g, op, "operand %d (%s) must be %s[] or %s[%" PRId64 "]; got %s", i, what, d, d, n,
+		    tyfmt(t).s);
+}
+
+/*
+** QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias?):
+** x, w and y_zp u8 or i8; scales f32 and zero points of their tensor's
+** type, scalars except w's, which may be [M]; bias i32 [M].  The result
+** has y_zp's type and Conv's shape.
+*/
+static int infer_qlinearconv(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0), *w = opnd(g, op, 3), *y = opnd(g, op, 7), *b = opnd(g, op, 8);
+	if (q8(g, op, 0, "x") < 0 || q8(g, op, 3, "w") < 0 || q8(g, op, 7, "y_zero_point") < 0)
+		return -1;
+	if (b && b->dtype != IR_I32)
+		return fail(g, op, "operand 8 (bias) has element type %s; expected i32", ir_dtype_name(b->dtype));
+	if (conv_shape(g, op, 0, 3, 8, &out[0]) < 0)
+		return -1;
+	int64_t m = w->dims[0];
+	if (qparam(g, op, 1, "x_scale", IR_F32, -1) < 0 || qparam(g, op, 2, "x_zero_point", x->dtype, -1) < 0 ||
+	    qparam(g, op, 4, "w_scale", IR_F32, m) < 0 || qparam(g, op, 5, "w_zero_point", w->dtype, m) < 0 ||
+	    qparam(g, op, 6, "y_scale", IR_F32, -1) < 0 || qparam(g, op, 7, "y_zero_point", y->dtype, -1) < 0)
+		return -1;
+	out[0].dtype = y->dtype;
+	return 0;
+}
+
+/* Rows of a and columns of b of a matmul (1-D operands promoted). */
+static void matmul_mn(const ir_type *a, const ir_type *b, int64_t *m, int64_t *n)
+{
+	*m = a->rank == 1 ? 1 : a->dims[a->rank - 2];
+	*n = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+}
+
+/*
+** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): a, b
+** and y_zp u8 or i8; scales f32 and zero points of their tensor's type,
+** a's scalar or per row [M], b's scalar or per column [N], y's scalar.
+** The result has y_zp's type and MatMul's shape.
+*/
+static int infer_qlinearmatmul(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *a = opnd(g, op, 0), *b = opnd(g, op, 3), *y = opnd(g, op, 7);
+	int64_t m, n;
+	if (q8(g, op, 0, "a") < 0 || q8(g, op, 3, "b") < 0 || q8(g, op, 7, "y_zero_point") < 0 ||
+	    matmul_shape(g, op, a, b, &out[0]) < 0)
+		return -1;
+	matmul_mn(a, b, &m, &n);
+	if (qparam(g, op, 1, "a_scale", IR_F32, m) < 0 || qparam(g, op, 2, "a_zero_point", a->dtype, m) < 0 ||
+	    qparam(g, op, 4, "b_scale", IR_F32, n) < 0 || qparam(g, op, 5, "b_zero_point", b->dtype, n) < 0 ||
+	    qparam(g, op, 6, "y_scale", IR_F32, -1) < 0 || qparam(g, op, 7, "y_zero_point", y->dtype, -1) < 0)
+		return -1;
+	out[0].dtype = y->dtype;
+	return 0;
+}
+
+/*
+** ConvInteger(x, w, x_zp?, w_zp?): x and w u8 or i8, x_zp a scalar of x's
+** type, w_zp a scalar or [M] of w's; i32 result of Conv's shape.
+*/
+static int infer_convinteger(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0), *w = opnd(g, op, 1);
+	if (q8(g, op, 0, "x") < 0 || q8(g, op, 1, "w") < 0 || conv_shape(g, op, 0, 1, -1, &out[0]) < 0)
+		return -1;
+	if (qparam(g, op, 2, "x_zero_point", x->dtype, -1) < 0 ||
+	    qparam(g, op, 3, "w_zero_point", w->dtype, w->dims[0]) < 0)
+		return -1;
+	out[0].dtype = IR_I32;
+	return 0;
+}
+
+/*
+** MatMulInteger(a, b, a_zp?, b_zp?): a and b u8 or i8; a_zp a scalar or
+** per row [M] of a's type, b_zp a scalar or per column [N] of b's; i32
+** result of MatMul's shape.
+*/
+static int infer_matmulinteger(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *a = opnd(g, op, 0), *b = opnd(g, op, 1);
+	int64_t m, n;
+	if (q8(g, op, 0, "a") < 0 || q8(g, op, 1, "b") < 0 || matmul_shape(g, op, a, b, &out[0]) < 0)
+		return -1;
+	matmul_mn(a, b, &m, &n);
+	if (qparam(g, op, 2, "a_zero_point", a->dtype, m) < 0 || qparam(g, op, 3, "b_zero_point", b->dtype, n) < 0)
+		return -1;
+	out[0].dtype = IR_I32;
+	return 0;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 enum { TY_F, TY_N, TY_I, TY_A, TY_B };
 
 static rule_fn *const rules[IR_NOPS] = {
-#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, attrs, doc) [IR_OP_##id] = infer_##rule,
+#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, kern, attrs, doc) [IR_OP_##id] = infer_##rule,
 #include "ir/ops.h"
 #undef OP
 };
 
 static const unsigned char tys[IR_NOPS] = {
-#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, attrs, doc) [IR_OP_##id] = TY_##ty,
+#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, kern, attrs, doc) [IR_OP_##id] = TY_##ty,
 #include "ir/ops.h"
 #undef OP
 };

@@ -158,7 +158,7 @@ typedef struct ir_attr {
 /* ---- ops --------------------------------------------------------------- */
 
 typedef enum ir_opkind {
-#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, attrs, doc) IR_OP_##id,
+#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, kern, attrs, doc) IR_OP_##id,
 #include "ir/ops.h"
 #undef OP
 	IR_NOPS

@@ -24,4 +24,13 @@
 #define IR_MAX_PASS_ITERATIONS 10            /* rounds of a fixpoint pass (canonicalize) */
 #define IR_DEFAULT_ARENA_LIMIT ((size_t)8 << 30) /* bytes one compilation may allocate */
 
+/* ONNX import (frontend/) */
+#define ONNX_MAX_FILE_BYTES ((int64_t)2 << 30)   /* protobuf's own 2 GiB message limit */
+#define ONNX_MAX_NESTING 64                      /* message nesting (graph -> node -> attribute -> graph ...) */
+#define ONNX_MAX_UNPACK_BYTES ((size_t)8 << 30)   /* protobuf-c allocations while unpacking one model */
+#define ONNX_MAX_NODES IR_MAX_OPS                /* nodes in one graph */
+#define ONNX_MAX_FOLD_BYTES ((int64_t)64 << 20)  /* a tensor evaluated at import (folds, ConstantOfShape, Range) */
+#define ONNX_MIN_OPSET 9                         /* default-domain opsets accepted */
+#define ONNX_MAX_OPSET 17
+
 #endif

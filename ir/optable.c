@@ -19,7 +19,7 @@ static const struct {
 	const char *attrs;
 	const char *doc;
 } optab[] = {
-#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, attrs, doc) \
+#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, kern, attrs, doc) \
 	{name, inlo, inhi, outlo, outhi, attrs, doc},
 #include "ir/ops.h"
 #undef OP
