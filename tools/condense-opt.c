@@ -3,18 +3,24 @@
 **
 **   condense-opt IN.cir [--passes=a,b,c] [--verify-each] [--print-after-all]
 **                [--split-input-file] [--stats] [-o OUT.cir] [--list-passes]
+**   condense-opt IN.onnx [--input-shape NAME=D0,D1,...]... [same options]
+**
+** An input whose name ends in ".onnx" is imported (frontend/onnx.h) instead
+** of parsed; --input-shape pins the dynamic dims of a graph input.
 **
 ** The input is always verified after parsing and the output after the
 ** pipeline.  With --split-input-file the input is cut at lines that start
 ** with "// -----"; each piece is handled on its own (line numbers stay those
 ** of the whole file) and the outputs are joined with the same separator.
-** Exit status: 0 on success, 1 when any input piece has an error, 2 on a
-** usage error.
+** Exit status: 0 on success, 1 when any input piece has an error (or the
+** ONNX model is malformed), 2 on a usage error or an ONNX model that uses
+** what condense does not support.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontend/onnx.h"
 #include "ir/ir.h"
 #include "passes/pass.h"
 
@@ -23,12 +29,15 @@
 typedef struct opts {
 	const char *in, *out, *passes;
 	bool verify_each, print_after_all, split, stats;
+	onnx_shape_pin pins[IR_MAX_IO];
+	int32_t n_pins;
 } opts;
 
 static int usage(FILE *f)
 {
-	fputs("usage: condense-opt IN.cir|- [--passes=a,b,c] [--verify-each] [--print-after-all]\n"
-	      "                    [--split-input-file] [--stats] [-o OUT.cir] [--list-passes]\n",
+	fputs("usage: condense-opt IN.cir|IN.onnx|- [--passes=a,b,c] [--verify-each] [--print-after-all]\n"
+	      "                    [--split-input-file] [--stats] [-o OUT.cir] [--list-passes]\n"
+	      "                    [--input-shape NAME=D0,D1,...]...\n",
 	      f);
 	return 2;
 }
@@ -42,9 +51,18 @@ static int list_passes(void)
 	return 0;
 }
 
+static int add_pin(opts *o, const char *s)
+{
+	if (o->n_pins < IR_MAX_IO && onnx_parse_shape_pin(s, &o->pins[o->n_pins]) == 0)
+		return o->n_pins++, 0;
+	fprintf(stderr, "condense-opt: --input-shape wants NAME=D0,D1,..., not '%s'\n", s);
+	return -1;
+}
+
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv, opts *o)
 {
+	bool bad_pin = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "--passes=", 9) == 0)
@@ -63,6 +81,8 @@ static int parse_args(int argc, char **argv, opts *o)
 			return usage(stdout) & 0;
 		else if (strcmp(a, "-o") == 0 && i + 1 < argc)
 			o->out = argv[++i];
+		else if (strcmp(a, "--input-shape") == 0 && i + 1 < argc)
+			bad_pin |= add_pin(o, argv[++i]) < 0;
 		else if (a[0] == '-' && a[1] && !o->in)
 			return fprintf(stderr, "condense-opt: unknown option '%s'\n", a), usage(stderr);
 		else if (!o->in)
@@ -72,7 +92,7 @@ static int parse_args(int argc, char **argv, opts *o)
 	}
 	if (!o->in)
 		return fprintf(stderr, "condense-opt: no input file\n"), usage(stderr);
-	return -1;
+	return bad_pin ? usage(stderr) : -1;
 }
 
 /* Whole file (or stdin) into a malloc'd buffer; NULL after a message. */
@@ -106,21 +126,48 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* Parse, verify, run the pipeline and print one piece; 0 or 1. */
-static int run_piece(const opts *o, const char *text, size_t len, int first_line, FILE *out)
+/* Verify, run the pipeline and print g; 0 or 1. */
+static int run_graph(const opts *o, ir_graph *g, FILE *out)
 {
-	ir_ctx *c = ir_ctx_new(0);
-	if (!c)
-		return fprintf(stderr, "condense-opt: out of memory\n"), 1;
 	pass_options po = {o->verify_each, o->print_after_all ? stderr : NULL, o->stats ? stderr : NULL};
-	ir_graph *g = ir_parse(c, o->in, text, len, first_line);
-	int rc = !g || ir_verify(g) < 0;
+	int rc = ir_verify(g) < 0;
 	if (!rc && o->passes && pass_run_pipeline(g, o->passes, &po) < 0)
 		rc = 1;
 	if (!rc && o->passes && !o->verify_each && ir_verify(g) < 0)
 		rc = 1;
 	if (!rc && ir_print(g, out) < 0)
 		rc = 1;
+	return rc;
+}
+
+/* Parse one piece and run it; 0 or 1. */
+static int run_piece(const opts *o, const char *text, size_t len, int first_line, FILE *out)
+{
+	ir_ctx *c = ir_ctx_new(0);
+	if (!c)
+		return fprintf(stderr, "condense-opt: out of memory\n"), 1;
+	ir_graph *g = ir_parse(c, o->in, text, len, first_line);
+	int rc = !g || run_graph(o, g, out);
+	ir_ctx_free(c);
+	return rc;
+}
+
+static bool is_onnx(const char *path)
+{
+	size_t n = strlen(path);
+	return n >= 5 && strcmp(path + n - 5, ".onnx") == 0;
+}
+
+/* Import the model and run it; 0, 1 (malformed) or 2 (unsupported). */
+static int run_onnx(const opts *o, FILE *out)
+{
+	ir_ctx *c = ir_ctx_new(0);
+	if (!c)
+		return fprintf(stderr, "condense-opt: out of memory\n"), 1;
+	onnx_options oo = {o->pins, o->n_pins};
+	onnx_status st;
+	ir_graph *g = onnx_import_file(c, o->in, &oo, &st);
+	int rc = g ? run_graph(o, g, out) : st == ONNX_UNSUPPORTED ? 2 : 1;
 	ir_ctx_free(c);
 	return rc;
 }
@@ -156,13 +203,13 @@ static int run_split(const opts *o, const char *text, size_t len, FILE *out)
 
 int main(int argc, char **argv)
 {
-	opts o = {0};
+	static opts o;
 	int rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	size_t len;
-	char *text = read_all(o.in, &len);
-	if (!text)
+	size_t len = 0;
+	char *text = is_onnx(o.in) ? NULL : read_all(o.in, &len);
+	if (!text && !is_onnx(o.in))
 		return 1;
 	FILE *out = o.out ? fopen(o.out, "w") : stdout;
 	if (!out) {
@@ -170,7 +217,7 @@ int main(int argc, char **argv)
 		free(text);
 		return 1;
 	}
-	rc = run_split(&o, text, len, out);
+	rc = text ? run_split(&o, text, len, out) : run_onnx(&o, out);
 	if (fflush(out) != 0 || ferror(out) || (o.out && fclose(out) != 0)) {
 		fprintf(stderr, "condense-opt: error writing '%s'\n", o.out ? o.out : "standard output");
 		rc = 1;
