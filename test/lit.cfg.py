@@ -7,8 +7,8 @@
 # lit's internal shell.
 #
 # Substitutions: %condense-opt and %condense expand to the full paths of the
-# tools of this build, %python to the Python running lit (Debian's, with
-# onnx, numpy and torch).  PATH has the build's bin/ first, then the LLVM 19
+# tools of this build, %unit to its directory of unit test binaries, %python
+# to the Python running lit (Debian's, with onnx, numpy and torch).  PATH has the build's bin/ first, then the LLVM 19
 # tools (FileCheck, not, count, split-file).
 
 import os
@@ -70,6 +70,8 @@ config.substitutions.append(
     ("%condense-opt", os.path.join(config.condense_tools_dir, "condense-opt")))
 config.substitutions.append(
     ("%condense", os.path.join(config.condense_tools_dir, "condense")))
+# The C unit test binaries (unit/unit_<name>), for tests that feed them files.
+config.substitutions.append(("%unit", os.path.join(config.condense_obj_root, "unit")))
 
 config.environment["PATH"] = os.pathsep.join(
     [config.condense_tools_dir, config.filecheck_dir, config.environment["PATH"]])

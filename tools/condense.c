@@ -4,15 +4,24 @@
 **   condense COMMAND [ARGS]
 **
 ** Commands are looked up in a table; each returns the process exit status:
-** 0 on success, 1 when the work failed, 2 on a usage error.  Usage errors
-** and diagnostics go to stderr; requested output (help, version) to stdout.
-** Nothing here calls exit(): main returns the command's status.
+** 0 on success, 1 when the work failed, 2 on a usage error (and, for
+** commands that import a model, on a model condense does not support).
+** Usage errors and diagnostics go to stderr; requested output (help,
+** version, results) to stdout.  Nothing here calls exit(): main returns
+** the command's status.
+**
+** Commands:
+**   help, --help, --version
+**   run MODEL.onnx --input NAME=FILE.npy ... [--input-shape NAME=D0,...] [-o DIR]
+**       run the model in the reference interpreter (tools/run.c)
 */
 #include <stdio.h>
 #include <string.h>
 
 #include <llvm-c/Core.h>
 #include <protobuf-c/protobuf-c.h>
+
+#include "tools/run.h"
 
 #ifndef CONDENSE_VERSION
 #define CONDENSE_VERSION "0.1.0"
@@ -33,6 +42,7 @@ static const cmd commands[] = {
 	{"help", "print this help", cmd_help},
 	{"--help", "same as help", cmd_help},
 	{"--version", "print the versions of condense, LLVM and protobuf-c", cmd_version},
+	{"run", "run a model on .npy inputs in the reference interpreter", run_command},
 };
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
