@@ -423,6 +423,10 @@ static int input_shape(onnx_imp *m, const Onnx__TypeProto__Tensor *tt, const cha
 		}
 		t->dims[i] = pin ? pin->dims[i] : d;
 	}
+	int64_t n;
+	snprintf(lim, sizeof lim, "elements in %s", what);
+	if (ir_type_numel(t, &n) < 0)
+		return onnx_limit(m, lim, IR_MAX_ELEMENTS + 1, IR_MAX_ELEMENTS);
 	return 0;
 }
 

@@ -374,20 +374,24 @@ static void result_quant(onnx_imp *m, const ir_op *op, ir_type *t)
 	ir_quant *q = ir_alloc(m->c, sizeof *q);
 	float *scale = ir_alloc_array(m->c, (size_t)cnt + 1, sizeof *scale);
 	int32_t *zero = ir_alloc_array(m->c, (size_t)cnt + 1, sizeof *zero);
-	int64_t axis = st->rank == 0 ? -1 : ir_op_int(op, "axis", 1);
+	int64_t axis = -1; /* per-tensor: a scalar, or a one-element 1-D scale */
+	if (st->rank != 0 && cnt != 1) {
+		axis = ir_op_int(op, "axis", 1);
+		axis += axis < 0 ? t->rank : 0;
+	}
 	for (int32_t i = 0; i < cnt; i++) {
 		scale[i] = (float)interp_get_f(&sv, i);
 		zero[i] = z ? (int32_t)interp_get_i(&zv, i) : 0;
 		if (!(scale[i] > 0) || scale[i] > 3.4e38f)
 			return;
 	}
-	*q = (ir_quant){(int32_t)(axis < 0 && st->rank ? axis + t->rank : axis), cnt, scale, zero};
+	*q = (ir_quant){(int32_t)axis, cnt, scale, zero};
 	t->quant = q;
 }
 
 /* Every present operand an unmasked constant, at least one present, each
-** result (types t) at most ONNX_MAX_FOLD_BYTES; not a const or a
-** DequantizeLinear. */
+** result (types t) at most ONNX_MAX_FOLD_BYTES, the work at most
+** IR_MAX_FOLD_WORK; not a const or a DequantizeLinear. */
 static bool foldable(onnx_imp *m, const ir_op *op, const ir_type *t)
 {
 	int present = 0;
@@ -407,7 +411,7 @@ static bool foldable(onnx_imp *m, const ir_op *op, const ir_type *t)
 		if (ir_type_bytes(&t[r], &bytes) < 0 || bytes > ONNX_MAX_FOLD_BYTES)
 			return false;
 	}
-	return present > 0;
+	return present > 0 && interp_cost(m->g, op) <= IR_MAX_FOLD_WORK;
 }
 
 /* Evaluate op with the interpreter; its results become const ops in res.

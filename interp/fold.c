@@ -82,6 +82,58 @@ static int eval_quietly(ir_graph *g, const ir_op *op, interp_tensor *out)
 	return rc;
 }
 
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+static int64_t elems(const ir_graph *g, ir_val v)
+{
+	int64_t n;
+	return v && ir_type_numel(&g->vals[v].type, &n) == 0 ? n : 0;
+}
+
+/* Work per output element: the reduction length of the contracting ops. */
+static int64_t per_output(const ir_graph *g, const ir_op *op)
+{
+	const ir_type *a = op->n_in ? &g->vals[op->in[0]].type : NULL;
+	int64_t k = 1;
+	switch (op->kind) {
+	case IR_OP_CONV: case IR_OP_CONVINTEGER: case IR_OP_QLINEARCONV: {
+		ir_val w = op->in[op->kind == IR_OP_QLINEARCONV ? 3 : 1];
+		const ir_type *wt = &g->vals[w].type;
+		return wt->dims[0] ? elems(g, w) / wt->dims[0] : 0;
+	}
+	case IR_OP_CONVTRANSPOSE:
+		return elems(g, op->in[1]); /* a generous bound: every weight per output */
+	case IR_OP_MATMUL: case IR_OP_MATMULINTEGER: case IR_OP_QLINEARMATMUL: case IR_OP_GEMM:
+		return a && a->rank ? a->dims[op->kind == IR_OP_GEMM && ir_op_int(op, "transA", 0) ? 0 : a->rank - 1]
+				    : 1;
+	case IR_OP_MAXPOOL: case IR_OP_AVGPOOL: {
+		const ir_attr *ks = ir_op_attr(op, "kernel_shape");
+		for (int32_t i = 0; ks && i < ks->n; i++)
+			k = sat_mul(k, ks->u.ints[i]);
+		return k;
+	}
+	case IR_OP_RESIZE:
+		return 64; /* at most 4 taps per dim over a few dims */
+	default:
+		return 1;
+	}
+}
+
+int64_t interp_cost(const ir_graph *g, const ir_op *op)
+{
+	int64_t out = 0, in = 0;
+	for (int32_t i = 0; i < op->n_out; i++)
+		out += elems(g, op->out[i]); /* at most IR_MAX_OPERANDS * 2^40: no overflow */
+	for (int32_t i = 0; i < op->n_in; i++)
+		in = in > INT64_MAX - elems(g, op->in[i]) ? INT64_MAX : in + elems(g, op->in[i]);
+	int64_t work = sat_mul(out, per_output(g, op));
+	return work > INT64_MAX - in ? INT64_MAX : work + in;
+}
+
 /* Turn op into a const op holding blob; its result value, name and location stay. */
 static void make_const(ir_op *op, uint32_t blob)
 {
@@ -100,7 +152,8 @@ int interp_fold(ir_graph *g, ir_op *op, int64_t max_bytes)
 	if (op->kind == IR_OP_CONST || op->n_out != 1 || !foldable(g, op))
 		return 0;
 	const ir_type *t = ir_type_of(g, op->out[0]);
-	if (ir_type_bytes(t, &bytes) < 0 || bytes > max_bytes || ir_type_numel(t, &n) < 0)
+	if (ir_type_bytes(t, &bytes) < 0 || bytes > max_bytes || ir_type_numel(t, &n) < 0 ||
+	    interp_cost(g, op) > IR_MAX_FOLD_WORK)
 		return 0;
 	if (reinterprets(op->kind)) { /* the same bytes under another type: share the blob */
 		make_const(op, g->vals[op->in[0]].def->blob);

@@ -67,6 +67,12 @@ int interp_run(ir_ctx *c, const ir_graph *g, const interp_tensor *inputs, interp
 */
 int interp_fold(ir_graph *g, ir_op *op, int64_t max_bytes);
 
+/* An estimate of the work to evaluate op, in multiply-adds or element
+** steps (saturating at INT64_MAX): folding declines ops over
+** IR_MAX_FOLD_WORK, so that a small file cannot make the compiler compute
+** for hours. */
+int64_t interp_cost(const ir_graph *g, const ir_op *op);
+
 /* Element i of t as double / as int64 (any element type, i4 and bool
 ** included), and the matching stores; the kernels' common vocabulary. */
 double interp_get_f(const interp_tensor *t, int64_t i);

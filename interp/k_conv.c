@@ -300,7 +300,7 @@ static void sink_quant(void *ud, int64_t b, int64_t m, int64_t off, const double
 			continue;
 		}
 		double r = nearbyint((double)v * s->mult[m] + s->zp);
-		interp_set_i(s->y, base + i, (int64_t)(r < s->lo ? s->lo : r > s->hi ? s->hi : r));
+		interp_set_i(s->y, base + i, isnan(r) ? 0 : (int64_t)(r < s->lo ? s->lo : r > s->hi ? s->hi : r));
 	}
 }
 

@@ -269,7 +269,7 @@ static int qlinear_matmul(interp_ctx *x, const interp_tensor *const *in, interp_
 		float ab = param_f(in[1], i) * param_f(in[4], j);
 		float mult = ab / param_f(in[6], i);
 		double v = nearbyint((double)(int32_t)c[e] * mult + (double)param_i(in[7], i));
-		interp_set_i(out, e, (int64_t)(v < lo ? lo : v > hi ? hi : v));
+		interp_set_i(out, e, isnan(v) ? 0 : (int64_t)(v < lo ? lo : v > hi ? hi : v)); /* NaN: a NaN scale */
 	}
 	return 0;
 }

@@ -25,7 +25,7 @@ typedef struct qmap {
 static qmap qmap_of(const ir_op *op, const ir_type *x, const interp_tensor *scale)
 {
 	qmap q = {0, 1};
-	if (scale->type.rank == 0)
+	if (scale->type.rank == 0 || scale->type.dims[0] == 1) /* one value: per-tensor */
 		return q;
 	int64_t axis = ir_op_int(op, "axis", 1);
 	axis = axis < 0 ? axis + x->rank : axis;
@@ -95,7 +95,7 @@ static void dynamic_quantize(const interp_tensor *x, interp_tensor *out)
 	}
 	float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
 	float zp = 0.0f - lo / scale;
-	zp = nearbyintf(zp < 0 ? 0 : zp > 255 ? 255 : zp);
+	zp = isnan(zp) ? 0 : nearbyintf(zp < 0 ? 0 : zp > 255 ? 255 : zp); /* NaN: -inf in x */
 	for (int64_t i = 0; i < n; i++)
 		interp_set_i(&out[0], i, quantize((float)interp_get_f(x, i), scale, (int64_t)zp, 0, 255));
 	interp_set_f(&out[1], 0, scale);

@@ -225,7 +225,7 @@ int interp_slice(interp_ctx *x, const ir_op *op, const interp_tensor *const *in,
 	}
 	for (int i = 0; i < t->rank; i++) {
 		v.s0 += start[i] * v.ss[i];
-		v.ss[i] *= step[i];
+		v.ss[i] = out->type.dims[i] > 1 ? v.ss[i] * step[i] : 0; /* a step that big only fits a dim of 1 */
 	}
 	copy_view(out, in[0], &v);
 	return 0;

@@ -494,6 +494,28 @@ static int explicit_extent(ir_graph *g, const ir_op *op, const window *w, int i,
 }
 
 /*
+** Bounds every window of spatial dim i, whatever the padding mode, so that
+** kernels can index windows without overflow: kernel, stride, dilation,
+** pads and the dilated kernel at most IR_MAX_DIM, the span of all o
+** windows ((o-1)*stride + dilated kernel) representable, and o windows
+** times the kernel (the taps a kernel walks) at most IR_MAX_ELEMENTS.
+*/
+static int window_bounds(ir_graph *g, const ir_op *op, const window *w, int i, int64_t o)
+{
+	int64_t keff, span, taps;
+	bool big = w->k[i] > IR_MAX_DIM || w->s[i] > IR_MAX_DIM || w->d[i] > IR_MAX_DIM ||
+		   w->pads[i] > IR_MAX_DIM || w->pads[w->n + i] > IR_MAX_DIM ||
+		   __builtin_mul_overflow(w->d[i], w->k[i] - 1, &keff) || keff >= IR_MAX_DIM ||
+		   __builtin_mul_overflow(o - 1, w->s[i], &span) || __builtin_add_overflow(span, keff + 1, &span) ||
+		   __builtin_mul_overflow(o, w->k[i], &taps) || taps > IR_MAX_ELEMENTS;
+	if (big)
+		return fail(g, op, "spatial dim %d: the window (kernel %" PRId64 ", stride %" PRId64 ", dilation %"
+			    PRId64 ") is too large (limit is %" PRId64 ")", i, w->k[i], w->s[i], w->d[i],
+			    (int64_t)IR_MAX_DIM);
+	return 0;
+}
+
+/*
 ** The result of a Conv or pooling op over x with window w: [N, channels,
 ** spatial...], where SAME_* auto padding gives ceil(in / stride).
 */
@@ -510,6 +532,8 @@ static int window_out(ir_graph *g, const ir_op *op, const window *w, const ir_ty
 			return -1;
 		if (o < 1)
 			return fail(g, op, "spatial dim %d: the output extent would be %" PRId64, i, o);
+		if (window_bounds(g, op, w, i, o) < 0)
+			return -1;
 		out->dims[2 + i] = o;
 	}
 	return 0;
@@ -1439,15 +1463,16 @@ static int infer_trilu(ir_graph *g, const ir_op *op, ir_type *out)
 
 /*
 ** Scale (operand 1) and optional zero point (operand 2) over x: the scale is
-** f32, a scalar (per-tensor) or 1-D with one value per index of x's dim
-** 'axis' (per-axis); the zero point has the scale's shape.
+** f32, a scalar or one-element 1-D tensor (per-tensor) or 1-D with one
+** value per index of x's dim 'axis' (per-axis); the zero point has the
+** scale's shape.
 */
 static int qparams(ir_graph *g, const ir_op *op, const ir_type *x)
 {
 	const ir_type *s = opnd(g, op, 1), *z = opnd(g, op, 2);
 	if (s->dtype != IR_F32 || s->rank > 1)
 		return fail(g, op, "the scale must be an f32 scalar or 1-D; got %s", tyfmt(s).s);
-	if (s->rank == 1) {
+	if (s->rank == 1 && s->dims[0] != 1) {
 		int64_t axis = ir_op_int(op, "axis", 1);
 		if (norm_axis(g, op, &axis, x->rank, false) < 0)
 			return -1;

@@ -30,6 +30,7 @@
 #define ONNX_MAX_UNPACK_BYTES ((size_t)8 << 30)   /* protobuf-c allocations while unpacking one model */
 #define ONNX_MAX_NODES IR_MAX_OPS                /* nodes in one graph */
 #define ONNX_MAX_FOLD_BYTES ((int64_t)64 << 20)  /* a tensor evaluated at import (folds, ConstantOfShape, Range) */
+#define IR_MAX_FOLD_WORK ((int64_t)1 << 30)       /* multiply-adds (or element steps) of one folded op, ~1 s */
 #define ONNX_MIN_OPSET 9                         /* default-domain opsets accepted */
 #define ONNX_MAX_OPSET 17
 
