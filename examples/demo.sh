@@ -1,10 +1,12 @@
 #!/bin/sh
-# demo.sh BIN - the IR tools end to end on examples/demo.cir.
+# demo.sh BIN - what condense does today, end to end.
 #
-# Parses and verifies the graph, runs the cleanup pipeline with statistics,
-# shows the graph after it, proves the text form round-trips, and shows the
-# diagnostic a broken graph gets.  (The ONNX-to-object-file demo replaces
-# this once the frontend and code generator land.)
+# 1. The bundled digits CNN (examples/digits/digits.onnx): import it, show
+#    the IR, and classify the 450 held-out test images with the reference
+#    interpreter, checked against PyTorch.
+# 2. The IR tools on examples/demo.cir: verify, the cleanup pipeline with
+#    statistics, the byte-for-byte round trip, and a diagnostic.
+# (Compiling to an object file joins once the code generator lands.)
 set -eu
 BIN=${1:-build/bin}
 HERE=$(dirname "$0")
@@ -12,6 +14,14 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 echo "== condense $("$BIN/condense" --version | cut -d' ' -f2-)"
+echo
+echo "== the digits CNN: import examples/digits/digits.onnx"
+"$BIN/condense-opt" "$HERE/digits/digits.onnx" -o "$TMP/digits.cir"
+echo "$(grep -c '^  %' "$TMP/digits.cir") ops and constants after import; the ops:"
+grep '^  %' "$TMP/digits.cir" | grep -v ' = const ' | sed 's/ {.*} / /; s/ loc(.*//'
+echo
+echo "== classify the held-out test split in the reference interpreter"
+/usr/bin/python3 "$HERE/digits/accuracy.py" --condense "$BIN/condense"
 echo
 echo "== input: $HERE/demo.cir ($(grep -c '^  %' "$HERE/demo.cir") ops, constants included)"
 "$BIN/condense-opt" "$HERE/demo.cir" > "$TMP/in.cir"
