@@ -15,27 +15,9 @@
 #include <string.h>
 
 #include "ir/ir.h"
+#include "testir.h"
 
 static int n_checks, n_failed;
-
-/* "f32[1,3,8,8]" (or "i64[]" for a scalar) as a type. */
-static ir_type T(const char *s)
-{
-	ir_type t = {0};
-	const char *b = strchr(s, '[');
-	int dt = ir_dtype_from_name(s, (size_t)(b - s));
-	if (dt < 0) {
-		fprintf(stderr, "test_infer: bad type text %s\n", s);
-		exit(2);
-	}
-	t.dtype = (ir_dtype)dt;
-	for (const char *p = b + 1; *p != ']';) {
-		char *e;
-		t.dims[t.rank++] = strtoll(p, &e, 10);
-		p = *e == ',' ? e + 1 : e;
-	}
-	return t;
-}
 
 static void fmt(const ir_type *t, char *buf, size_t n)
 {
@@ -64,8 +46,6 @@ static ir_op *mk(ir_graph *g, ir_opkind k, const ir_val *v, int n, int n_out)
 	return ir_op_append(g, k, v, n, t, n_out);
 }
 
-#define VALS(...) (ir_val[]){__VA_ARGS__}, (int)(sizeof((ir_val[]){__VA_ARGS__}) / sizeof(ir_val))
-#define I64S(...) (int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 #define OPN(kind, ...) mk(g, IR_OP_##kind, VALS(__VA_ARGS__), 1)
 #define OPR(kind, n_out, ...) mk(g, IR_OP_##kind, VALS(__VA_ARGS__), n_out)
 #define CONST(...) ci64(g, I64S(__VA_ARGS__))

@@ -19,46 +19,17 @@
 
 #include "check.h"
 #include "interp/interp.h"
+#include "testir.h"
 
 static ir_ctx *C;
 static ir_graph *G;
 
-#define NARGS(T, ...) (int)(sizeof((T[]){__VA_ARGS__}) / sizeof(T))
-#define D(...) (double[]){__VA_ARGS__}
-#define VALS(...) (ir_val[]){__VA_ARGS__}, NARGS(ir_val, __VA_ARGS__)
-#define I64S(...) (int64_t[]){__VA_ARGS__}, NARGS(int64_t, __VA_ARGS__)
 #define MK(kind, res, ...) mk(IR_OP_##kind, res, VALS(__VA_ARGS__))
 #define INTS(op, name, ...) ir_op_set_ints(G, op, name, I64S(__VA_ARGS__))
 #define RUN(op) run(op, __LINE__)
 #define EXPECT(t, ...) expect(t, D(__VA_ARGS__), NARGS(double, __VA_ARGS__), __LINE__)
 #define ERR(op, text) err(op, text, __LINE__)
 #define NONE IR_NOVAL
-
-/* "f32[2,3]" (or "i64[]" for a scalar) as a type. */
-static ir_type T(const char *s)
-{
-	ir_type t = {0};
-	const char *b = strchr(s, '[');
-	int dt = ir_dtype_from_name(s, (size_t)(b - s));
-	if (dt < 0) {
-		fprintf(stderr, "test_interp_kernels: bad type text %s\n", s);
-		exit(2);
-	}
-	t.dtype = (ir_dtype)dt;
-	for (const char *p = b + 1; *p != ']';) {
-		char *e;
-		t.dims[t.rank++] = strtoll(p, &e, 10);
-		p = *e == ',' ? e + 1 : e;
-	}
-	return t;
-}
-
-static int64_t numel(const ir_type *t)
-{
-	int64_t n;
-	ir_type_numel(t, &n);
-	return n;
-}
 
 /* A constant of type ty holding v (through set_f for float types, else set_i). */
 static ir_val K(const char *ty, const double *v)
