@@ -699,7 +699,8 @@ static int infer_convtranspose(ir_graph *g, const ir_op *op, ir_type *out)
 	out[0] = plain(x);
 	out[0].dims[1] = m;
 	for (int i = 0; i < w.n; i++)
-		if (transposed_extent(g, op, &w, i, x->dims[2 + i], opad[i], oshape[i], &out[0].dims[2 + i]) < 0)
+		if (window_bounds(g, op, &w, i, x->dims[2 + i]) < 0 || /* the kernel walks in x k taps */
+		    transposed_extent(g, op, &w, i, x->dims[2 + i], opad[i], oshape[i], &out[0].dims[2 + i]) < 0)
 			return -1;
 	return 0;
 }
