@@ -18,13 +18,13 @@
 #include "check.h"
 #include "interp/interp.h"
 #include "testir.h"
+#include "testinterp.h"
 
 static ir_ctx *C;
 static ir_graph *G;
 
 #define MK(kind, res, ...) mk(IR_OP_##kind, res, VALS(__VA_ARGS__))
 #define RUN(op) run(op, __LINE__)
-#define EXPECT(t, ...) expect(t, D(__VA_ARGS__), NARGS(double, __VA_ARGS__), __LINE__)
 #define ERR(op, text) err(op, text, __LINE__)
 #define NONE IR_NOVAL
 
@@ -93,38 +93,6 @@ static interp_tensor *run(ir_op *op, int line)
 	check_failed++;
 	fprintf(stderr, "test_interp.c:%d: run failed: %s\n", line, C->first_error);
 	return NULL;
-}
-
-static bool close_to(const interp_tensor *t, double got, double want)
-{
-	if (isnan(want) || isnan(got))
-		return isnan(want) && isnan(got);
-	if (!ir_dtype_is_float(t->type.dtype) || isinf(want))
-		return got == want;
-	double tol = t->type.dtype == IR_F16 ? 1e-3 : 1e-6;
-	return fabs(got - want) <= tol * fabs(want) + 1e-30;
-}
-
-static void expect(const interp_tensor *t, const double *want, int n, int line)
-{
-	check_total++;
-	if (!t)
-		return;
-	if (numel(&t->type) != n) {
-		check_failed++;
-		fprintf(stderr, "test_interp.c:%d: %lld elements; expected %d\n", line,
-			(long long)numel(&t->type), n);
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		double got = ir_dtype_is_float(t->type.dtype) ? interp_get_f(t, i) : (double)interp_get_i(t, i);
-		if (!close_to(t, got, want[i])) {
-			check_failed++;
-			fprintf(stderr, "test_interp.c:%d: element %d is %.9g; expected %.9g\n", line, i, got,
-				want[i]);
-			return;
-		}
-	}
 }
 
 /* The run must fail with a first error containing text. */
