@@ -13,7 +13,7 @@
 
 DEPS_PKGS := \
 	gcc libc6-dev make cmake ninja-build pkg-config python3 python3-psutil \
-	llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev \
+	llvm-19 llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev \
 	protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata \
 	libxxhash-dev liblapacke-dev \
 	qemu-user gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu \

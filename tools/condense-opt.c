@@ -2,14 +2,16 @@
 ** condense-opt - read the text IR, verify it, run passes, print it.
 **
 **   condense-opt IN.cir [--passes=a,b,c] [--verify-each] [--print-after-all]
-**                [--split-input-file] [--stats] [-o OUT.cir] [--list-passes]
+**                [--split-input-file] [--stats] [--print-plan] [-o OUT.cir]
+**                [--list-passes]
 **   condense-opt IN.onnx [--input-shape NAME=D0,D1,...]... [same options]
 **
 ** An input whose name ends in ".onnx" is imported (frontend/onnx.h) instead
 ** of parsed; --input-shape pins the dynamic dims of a graph input.
 **
 ** The input is always verified after parsing and the output after the
-** pipeline.  With --split-input-file the input is cut at lines that start
+** pipeline.  --print-plan prints the static memory plan the code generator
+** would use (passes/plan.h) instead of the graph.  With --split-input-file the input is cut at lines that start
 ** with "// -----"; each piece is handled on its own (line numbers stay those
 ** of the whole file) and the outputs are joined with the same separator.
 ** Exit status: 0 on success, 1 when any input piece has an error (or the
@@ -22,13 +24,15 @@
 
 #include "frontend/onnx.h"
 #include "ir/ir.h"
+#include "codegen/cg.h"
 #include "passes/pass.h"
+#include "passes/plan.h"
 
 #define SPLIT_MARK "// -----"
 
 typedef struct opts {
 	const char *in, *out, *passes;
-	bool verify_each, print_after_all, split, stats;
+	bool verify_each, print_after_all, split, stats, print_plan;
 	onnx_shape_pin pins[IR_MAX_IO];
 	int32_t n_pins;
 } opts;
@@ -36,7 +40,7 @@ typedef struct opts {
 static int usage(FILE *f)
 {
 	fputs("usage: condense-opt IN.cir|IN.onnx|- [--passes=a,b,c] [--verify-each] [--print-after-all]\n"
-	      "                    [--split-input-file] [--stats] [-o OUT.cir] [--list-passes]\n"
+	      "                    [--split-input-file] [--stats] [--print-plan] [-o OUT.cir] [--list-passes]\n"
 	      "                    [--input-shape NAME=D0,D1,...]...\n",
 	      f);
 	return 2;
@@ -75,6 +79,8 @@ static int parse_args(int argc, char **argv, opts *o)
 			o->split = true;
 		else if (strcmp(a, "--stats") == 0)
 			o->stats = true;
+		else if (strcmp(a, "--print-plan") == 0)
+			o->print_plan = true;
 		else if (strcmp(a, "--list-passes") == 0)
 			return list_passes();
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -135,8 +141,12 @@ static int run_graph(const opts *o, ir_graph *g, FILE *out)
 		rc = 1;
 	if (!rc && o->passes && !o->verify_each && ir_verify(g) < 0)
 		rc = 1;
-	if (!rc && ir_print(g, out) < 0)
+	if (!rc && o->print_plan) {
+		plan_result plan;
+		rc = plan_graph(g, cg_workspace, NULL, &plan) < 0 || plan_print(g, &plan, out) < 0;
+	} else if (!rc && ir_print(g, out) < 0) {
 		rc = 1;
+	}
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 **
 ** Commands:
 **   help, --help, --version
+**   compile MODEL.onnx -o OUT.o [--header OUT.h] ...   (tools/compile.c)
 **   run MODEL.onnx --input NAME=FILE.npy ... [--input-shape NAME=D0,...] [-o DIR]
 **       run the model in the reference interpreter (tools/run.c)
 */
@@ -21,6 +22,7 @@
 #include <llvm-c/Core.h>
 #include <protobuf-c/protobuf-c.h>
 
+#include "tools/compile.h"
 #include "tools/run.h"
 
 #ifndef CONDENSE_VERSION
@@ -42,6 +44,7 @@ static const cmd commands[] = {
 	{"help", "print this help", cmd_help},
 	{"--help", "same as help", cmd_help},
 	{"--version", "print the versions of condense, LLVM and protobuf-c", cmd_version},
+	{"compile", "compile a model into an object file and a C header", compile_command},
 	{"run", "run a model on .npy inputs in the reference interpreter", run_command},
 };
 

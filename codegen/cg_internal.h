@@ -1,0 +1,26 @@
+/*
+** cg_internal.h - shared between the module builder's files (not for
+** kernel emitters).
+*/
+#ifndef CONDENSE_CG_INTERNAL_H
+#define CONDENSE_CG_INTERNAL_H
+
+#include "codegen/cg.h"
+
+typedef struct cg_consts cg_consts;
+
+typedef struct cg_frame {
+	const plan_result *plan;
+	LLVMValueRef body;          /* body(inputs..., outputs..., scratch) */
+	LLVMValueRef scratch;       /* its scratch parameter */
+	LLVMValueRef *const_ptr;    /* per value: global of a constant */
+	int64_t *op_macs;           /* per op */
+} cg_frame;
+
+/* PREFIX_run, run.generic and PREFIX_model around the body (cg_entry.c). */
+int cg_emit_entries(cg *g, cg_frame *f, const char *prefix);
+
+/* Bytes per element for alignment checks (1 for sub-byte and bool). */
+int64_t cg_elem_align(ir_dtype dt);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+** compile.h - `condense compile`: a model into an object file and a C header.
+*/
+#ifndef CONDENSE_TOOLS_COMPILE_H
+#define CONDENSE_TOOLS_COMPILE_H
+
+#define COMPILE_USAGE                                                                         \
+	"usage: condense compile MODEL.onnx|MODEL.cir -o OUT [--header OUT.h] [--name PREFIX]\n" \
+	"           [--target TRIPLE] [--cpu NAME] [--features +a,-b]\n"                          \
+	"           [--input-shape NAME=D0,...] [--emit obj|asm|llvm|cir] [-O0|-O1|-O2|-O3]\n"    \
+	"           [--report FILE.json] [--weights-section NAME]\n"
+
+/*
+** argv[0] is "compile".  Exit status: 0 on success; 1 when the model is
+** malformed or compilation fails; 2 on a usage error or a model that uses
+** what condense does not support.
+*/
+int compile_command(int argc, char **argv);
+
+#endif
