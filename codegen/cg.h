@@ -184,6 +184,12 @@ LLVMValueRef cg_cos(cg *g, LLVMValueRef x);
 LLVMValueRef cg_pow(cg *g, LLVMValueRef x, LLVMValueRef y);
 LLVMValueRef cg_softplus(cg *g, LLVMValueRef x);    /* log(1 + exp(x)), no overflow */
 
+/* ---- fused activations (ir/ir.h: Conv, Gemm, Add may carry one) ---------
+** Kernels of those ops apply cg_activation to every f32 result (scalar or
+** vector) before storing it; it matches ir_act_apply exactly. */
+LLVMValueRef cg_activation(cg *g, const ir_op *op, LLVMValueRef v);
+bool cg_has_activation(const ir_op *op);
+
 /* ---- shapes ------------------------------------------------------------------- */
 
 int64_t cg_numel(const ir_type *t);

@@ -372,3 +372,49 @@ LLVMValueRef cg_smax(cg *g, LLVMValueRef a, LLVMValueRef b)
 {
 	return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, a, b, ""), a, b, "");
 }
+
+/* ---- fused activations ---------------------------------------------------------------- */
+
+static LLVMValueRef splat_like(cg *g, LLVMValueRef like, float c)
+{
+	LLVMTypeRef t = LLVMTypeOf(like);
+	LLVMValueRef s = cg_f32(g, c);
+	if (LLVMGetTypeKind(t) != LLVMVectorTypeKind)
+		return s;
+	unsigned n = LLVMGetVectorSize(t);
+	LLVMValueRef e[64];
+	for (unsigned i = 0; i < n && i < 64; i++)
+		e[i] = s;
+	return LLVMConstVector(e, n);
+}
+
+LLVMValueRef cg_activation(cg *g, const ir_op *op, LLVMValueRef v)
+{
+	ir_activation a;
+	if (ir_op_activation(op, &a) < 0)
+		return v;  /* the verifier rejected it before */
+	LLVMValueRef zero = splat_like(g, v, 0.0f);
+	switch (a.kind) {
+	case IR_ACT_RELU: {
+		LLVMValueRef lt = LLVMBuildFCmp(g->b, LLVMRealOLT, v, zero, "");
+		return LLVMBuildSelect(g->b, lt, zero, v, "");
+	}
+	case IR_ACT_CLIP: {
+		LLVMValueRef lo = splat_like(g, v, a.lo), hi = splat_like(g, v, a.hi);
+		v = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOLT, v, lo, ""), lo, v, "");
+		return LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, v, hi, ""), hi, v, "");
+	}
+	case IR_ACT_LEAKYRELU: {
+		LLVMValueRef lt = LLVMBuildFCmp(g->b, LLVMRealOLT, v, zero, "");
+		LLVMValueRef m = LLVMBuildFMul(g->b, v, splat_like(g, v, a.alpha), "");
+		return LLVMBuildSelect(g->b, lt, m, v, "");
+	}
+	default: return v;
+	}
+}
+
+bool cg_has_activation(const ir_op *op)
+{
+	ir_activation a;
+	return ir_op_activation(op, &a) == 0 && a.kind != IR_ACT_NONE;
+}

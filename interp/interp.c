@@ -138,6 +138,21 @@ static int alloc_results(ir_ctx *c, const ir_graph *g, const ir_op *op, interp_t
 	return 0;
 }
 
+/* Apply the op's fused activation (ir/ir.h) to its float result. */
+static int fused_activation(ir_ctx *c, const ir_op *op, interp_tensor *out)
+{
+	ir_activation a;
+	if (ir_op_activation(op, &a) < 0)
+		return ir_error(c, op->loc, "'%s' op: invalid fused activation", ir_op_name(op->kind));
+	if (a.kind == IR_ACT_NONE)
+		return 0;
+	int64_t n;
+	ir_type_numel(&out[0].type, &n);
+	for (int64_t i = 0; i < n; i++)
+		interp_set_f(&out[0], i, ir_act_apply(&a, (float)interp_get_f(&out[0], i)));
+	return 0;
+}
+
 static int eval(ir_ctx *c, const ir_graph *g, const ir_op *op, const interp_tensor *const *in,
 		interp_tensor *out)
 {
@@ -146,7 +161,9 @@ static int eval(ir_ctx *c, const ir_graph *g, const ir_op *op, const interp_tens
 	if (alloc_results(c, g, op, out) < 0)
 		return -1;
 	interp_ctx x = {c, g};
-	return kernels[op->kind](&x, op, in, out);
+	if (kernels[op->kind](&x, op, in, out) < 0)
+		return -1;
+	return fused_activation(c, op, out);
 }
 
 typedef struct op_call {

@@ -1714,6 +1714,23 @@ static int check_results(ir_graph *g, const ir_op *op, ir_type *out)
 	return 0;
 }
 
+/* A fused activation must be known, have its parameters, and act on floats. */
+static int check_activation(ir_graph *g, const ir_op *op, const ir_type *out)
+{
+	ir_activation a;
+	if (!ir_op_attr(op, "activation") && !ir_op_attr(op, "activation_params"))
+		return 0;
+	if (ir_op_activation(op, &a) < 0)
+		return fail(g, op, "activation '%s' with %d activation_params is not one of none, "
+			    "Relu, Clip [lo, hi] (lo <= hi), LeakyRelu [alpha]",
+			    ir_op_str(op, "activation", "none"),
+			    ir_op_attr(op, "activation_params") ? ir_op_attr(op, "activation_params")->n : 0);
+	if (a.kind != IR_ACT_NONE && !ir_dtype_is_float(out[0].dtype))
+		return fail(g, op, "a fused activation needs a float result, not %s",
+			    ir_dtype_name(out[0].dtype));
+	return 0;
+}
+
 int ir_infer(ir_graph *g, const ir_op *op, ir_type *out)
 {
 	if ((unsigned)op->kind >= IR_NOPS)
@@ -1722,7 +1739,7 @@ int ir_infer(ir_graph *g, const ir_op *op, ir_type *out)
 		return -1;
 	for (int32_t i = 0; i < op->n_out; i++)
 		out[i] = (ir_type){0};
-	if (rules[op->kind](g, op, out) < 0)
+	if (rules[op->kind](g, op, out) < 0 || check_activation(g, op, out) < 0)
 		return -1;
 	return op->kind == IR_OP_CONST ? 0 : check_results(g, op, out);
 }

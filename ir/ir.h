@@ -285,6 +285,25 @@ static inline const ir_blob *ir_blob_get(const ir_graph *g, uint32_t i) { return
 /* The constant data of v when v is defined by a const op, else NULL. */
 const ir_blob *ir_const_of(const ir_graph *g, ir_val v);
 
+/* ---- fused activations ----------------------------------------------------
+** Fusion (passes/fuse_activation.c) folds an activation into the op that
+** produces its operand: attributes activation (none, Relu, Clip,
+** LeakyRelu) and activation_params ([lo, hi] for Clip, [alpha] for
+** LeakyRelu) on Conv, Gemm and Add.  The result is act(op(...)). */
+typedef enum ir_act_kind { IR_ACT_NONE, IR_ACT_RELU, IR_ACT_CLIP, IR_ACT_LEAKYRELU } ir_act_kind;
+typedef struct ir_activation {
+	ir_act_kind kind;
+	float lo, hi;           /* Clip bounds */
+	float alpha;            /* LeakyRelu slope */
+} ir_activation;
+/* The op's fused activation (IR_ACT_NONE when it has none); -1 when the
+** attributes are inconsistent (the verifier reports that). */
+int ir_op_activation(const ir_op *op, ir_activation *a);
+const char *ir_act_name(ir_act_kind k);
+/* act(x), with the interpreter's NaN behaviour (a NaN stays NaN for Relu
+** and LeakyRelu; Clip of NaN gives NaN). */
+float ir_act_apply(const ir_activation *a, float x);
+
 /* ---- op table queries ---------------------------------------------------- */
 
 typedef struct ir_attr_spec {

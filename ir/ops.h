@@ -93,8 +93,8 @@ OP(LOGSOFTMAX,        "LogSoftmax",            1,    1, 1,    1, F, softmax,    
    "y = log(Softmax(x)) along axis")
 OP(HARDMAX,           "Hardmax",               1,    1, 1,    1, F, softmax,        softmax,        "axis:i=-1",
    "y = 1 at the first maximum along axis, 0 elsewhere")
-OP(ADD,               "Add",                   2,    2, 1,    1, N, bcast,          binary,         "",
-   "y = a + b, numpy broadcasting")
+OP(ADD,               "Add",                   2,    2, 1,    1, N, bcast,          binary,         "activation:s=none activation_params:floats?",
+   "y = act(a + b), numpy broadcasting; act is a fused activation (see Conv)")
 OP(SUB,               "Sub",                   2,    2, 1,    1, N, bcast,          binary,         "",
    "y = a - b, numpy broadcasting")
 OP(MUL,               "Mul",                   2,    2, 1,    1, N, bcast,          binary,         "",
@@ -125,10 +125,10 @@ OP(CAST,              "Cast",                  1,    1, 1,    1, A, cast,       
    "y = x converted to element type 'to' (an IR type name: f32, i64, ...); float to int truncates, saturation is undefined as in ONNX")
 OP(MATMUL,            "MatMul",                2,    2, 1,    1, N, matmul,         matmul,         "",
    "numpy matmul: batched over leading dims with broadcasting; 1-D operands are promoted")
-OP(GEMM,              "Gemm",                  2,    3, 1,    1, N, gemm,           gemm,           "alpha:f=1 beta:f=1 transA:i=0 transB:i=0",
-   "y = alpha*op(A)*op(B) + beta*C; A, B 2-D; C unidirectionally broadcast to y")
-OP(CONV,              "Conv",                  2,    3, 1,    1, F, conv,           conv,           "auto_pad:s=NOTSET dilations:ints? group:i=1 kernel_shape:ints? pads:ints? strides:ints?",
-   "N-D convolution (cross-correlation), NCHW, weight [M, C/group, k...], optional bias [M]")
+OP(GEMM,              "Gemm",                  2,    3, 1,    1, N, gemm,           gemm,           "activation:s=none activation_params:floats? alpha:f=1 beta:f=1 transA:i=0 transB:i=0",
+   "y = act(alpha*op(A)*op(B) + beta*C); A, B 2-D; C unidirectionally broadcast to y; act as Conv")
+OP(CONV,              "Conv",                  2,    3, 1,    1, F, conv,           conv,           "activation:s=none activation_params:floats? auto_pad:s=NOTSET dilations:ints? group:i=1 kernel_shape:ints? pads:ints? strides:ints?",
+   "N-D convolution (cross-correlation), NCHW, weight [M, C/group, k...], optional bias [M]; then a fused activation: none, Relu, Clip [lo, hi], LeakyRelu [alpha] (activation_params)")
 OP(CONVTRANSPOSE,     "ConvTranspose",         2,    3, 1,    1, F, convtranspose,  convtranspose,  "auto_pad:s=NOTSET dilations:ints? group:i=1 kernel_shape:ints? output_padding:ints? output_shape:ints? pads:ints? strides:ints?",
    "N-D transposed convolution, weight [C, M/group, k...], optional bias [M]")
 OP(MAXPOOL,           "MaxPool",               1,    1, 1,    1, N, pool,           pool,           "auto_pad:s=NOTSET ceil_mode:i=0 dilations:ints? kernel_shape:ints pads:ints? storage_order:i=0 strides:ints?",

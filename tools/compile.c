@@ -19,7 +19,7 @@
 #include "passes/pass.h"
 #include "tools/compile.h"
 
-#define COMPILE_PIPELINE "canonicalize,constfold,cse,dce"
+#define COMPILE_PIPELINE "canonicalize,constfold,fold-bn,cse,dce"
 
 typedef struct compile_opts {
 	const char *model, *out, *header, *report, *emit;

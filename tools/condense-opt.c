@@ -10,7 +10,9 @@
 ** of parsed; --input-shape pins the dynamic dims of a graph input.
 **
 ** The input is always verified after parsing and the output after the
-** pipeline.  --print-plan prints the static memory plan the code generator
+** pipeline.  --check-numerics runs the input and the output graph in the
+** interpreter on seeded random inputs and fails if they disagree
+** (tools/numerics.h).  --print-plan prints the static memory plan the code generator
 ** would use (passes/plan.h) instead of the graph.  With --split-input-file the input is cut at lines that start
 ** with "// -----"; each piece is handled on its own (line numbers stay those
 ** of the whole file) and the outputs are joined with the same separator.
@@ -27,12 +29,13 @@
 #include "codegen/cg.h"
 #include "passes/pass.h"
 #include "passes/plan.h"
+#include "tools/numerics.h"
 
 #define SPLIT_MARK "// -----"
 
 typedef struct opts {
 	const char *in, *out, *passes;
-	bool verify_each, print_after_all, split, stats, print_plan;
+	bool verify_each, print_after_all, split, stats, print_plan, check_numerics;
 	onnx_shape_pin pins[IR_MAX_IO];
 	int32_t n_pins;
 } opts;
@@ -40,7 +43,8 @@ typedef struct opts {
 static int usage(FILE *f)
 {
 	fputs("usage: condense-opt IN.cir|IN.onnx|- [--passes=a,b,c] [--verify-each] [--print-after-all]\n"
-	      "                    [--split-input-file] [--stats] [--print-plan] [-o OUT.cir] [--list-passes]\n"
+	      "                    [--split-input-file] [--stats] [--print-plan] [--check-numerics]\n"
+	      "                    [-o OUT.cir] [--list-passes]\n"
 	      "                    [--input-shape NAME=D0,D1,...]...\n",
 	      f);
 	return 2;
@@ -81,6 +85,8 @@ static int parse_args(int argc, char **argv, opts *o)
 			o->stats = true;
 		else if (strcmp(a, "--print-plan") == 0)
 			o->print_plan = true;
+		else if (strcmp(a, "--check-numerics") == 0)
+			o->check_numerics = true;
 		else if (strcmp(a, "--list-passes") == 0)
 			return list_passes();
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -132,14 +138,17 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* Verify, run the pipeline and print g; 0 or 1. */
-static int run_graph(const opts *o, ir_graph *g, FILE *out)
+/* Verify, run the pipeline and print g; 0 or 1.  before, when not NULL,
+** is a second copy of the input for --check-numerics. */
+static int run_graph(const opts *o, ir_graph *g, ir_graph *before, FILE *out)
 {
 	pass_options po = {o->verify_each, o->print_after_all ? stderr : NULL, o->stats ? stderr : NULL};
 	int rc = ir_verify(g) < 0;
 	if (!rc && o->passes && pass_run_pipeline(g, o->passes, &po) < 0)
 		rc = 1;
 	if (!rc && o->passes && !o->verify_each && ir_verify(g) < 0)
+		rc = 1;
+	if (!rc && before && numerics_check(before, g, stderr) < 0)
 		rc = 1;
 	if (!rc && o->print_plan) {
 		plan_result plan;
@@ -157,7 +166,8 @@ static int run_piece(const opts *o, const char *text, size_t len, int first_line
 	if (!c)
 		return fprintf(stderr, "condense-opt: out of memory\n"), 1;
 	ir_graph *g = ir_parse(c, o->in, text, len, first_line);
-	int rc = !g || run_graph(o, g, out);
+	ir_graph *before = g && o->check_numerics ? ir_parse(c, o->in, text, len, first_line) : NULL;
+	int rc = !g || run_graph(o, g, before, out);
 	ir_ctx_free(c);
 	return rc;
 }
@@ -177,7 +187,8 @@ static int run_onnx(const opts *o, FILE *out)
 	onnx_options oo = {o->pins, o->n_pins};
 	onnx_status st;
 	ir_graph *g = onnx_import_file(c, o->in, &oo, &st);
-	int rc = g ? run_graph(o, g, out) : st == ONNX_UNSUPPORTED ? 2 : 1;
+	ir_graph *before = g && o->check_numerics ? onnx_import_file(c, o->in, &oo, &st) : NULL;
+	int rc = g ? run_graph(o, g, before, out) : st == ONNX_UNSUPPORTED ? 2 : 1;
 	ir_ctx_free(c);
 	return rc;
 }
