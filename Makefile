@@ -6,6 +6,7 @@
 #                       summary of the ASan run
 #   make demo           build, then sh examples/demo.sh build/bin
 #   make fuzz           libFuzzer targets from fuzz/*.c into build-fuzz/bin
+#   make bench          benchmark against ONNX Runtime, IREE, TFLite (bench/bench.mk)
 #   make deps           install the Debian packages below that are missing
 #   make clean          remove every build directory
 #
@@ -109,3 +110,6 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+
+# make bench, make bench-venv: bench/bench.mk (not part of make check).
+include bench/bench.mk

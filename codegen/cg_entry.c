@@ -62,6 +62,7 @@ static LLVMValueRef emit_run(cg *g, cg_frame *f, const char *prefix)
 	char name[IR_MAX_NAME_LEN + 16];
 	snprintf(name, sizeof name, "%s_run", prefix);
 	LLVMValueRef fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->t_i32, params, np, 0));
+	cg_noalias_params(g, fn);
 	g->fn = fn;
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->lc, fn, "entry"));
 	LLVMValueRef null = NULL, mis = NULL;

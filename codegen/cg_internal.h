@@ -20,6 +20,9 @@ typedef struct cg_frame {
 /* PREFIX_run, run.generic and PREFIX_model around the body (cg_entry.c). */
 int cg_emit_entries(cg *g, cg_frame *f, const char *prefix);
 
+/* Mark every parameter of fn noalias (buffers of the caller's contract). */
+void cg_noalias_params(cg *g, LLVMValueRef fn);
+
 /* Bytes per element for alignment checks (1 for sub-byte and bool). */
 int64_t cg_elem_align(ir_dtype dt);
 

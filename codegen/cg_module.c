@@ -165,6 +165,17 @@ static void add_attr(cg *g, LLVMValueRef fn, unsigned idx, const char *name)
 	LLVMAddAttributeAtIndex(fn, idx, LLVMCreateEnumAttribute(g->lc, kind, 0));
 }
 
+/* The caller's inputs, outputs and scratch never overlap (the documented
+** contract of PREFIX_run), so every pointer parameter of the body and the
+** entry is noalias; without it LLVM must assume a copy into an output may
+** overwrite an input, and forms memmove calls. */
+void cg_noalias_params(cg *g, LLVMValueRef fn)
+{
+	unsigned n = LLVMCountParams(fn);
+	for (unsigned k = 0; k < n; k++)
+		add_attr(g, fn, k + 1, "noalias");
+}
+
 /* Declare kernel function of op i with the argument list's shape. */
 static LLVMValueRef declare_kernel(cg *g, uint32_t i, const op_args *a)
 {
@@ -274,6 +285,7 @@ static int emit_body(cg *g, cg_frame *f)
 	f->body = LLVMAddFunction(g->mod, "body", LLVMFunctionType(g->t_void, params, np, 0));
 	LLVMSetLinkage(f->body, LLVMInternalLinkage);
 	add_attr(g, f->body, LLVMAttributeFunctionIndex, "nounwind");
+	cg_noalias_params(g, f->body);
 	f->scratch = LLVMGetParam(f->body, np - 1);
 	g->fn = f->body;
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->lc, f->body, "entry"));
@@ -319,8 +331,22 @@ static void init_module(cg *g, const cg_target *t, const char *prefix)
 	init_types(g);
 }
 
+/* LLVM turns copy loops it cannot prove disjoint into memmove calls; the
+** object may call only memcpy and memset, so tell its library model that
+** memmove does not exist.  Every defined function needs it: loop idioms
+** are formed before and after inlining. */
+static void forbid_memmove(cg *g)
+{
+	static const char key[] = "no-builtin-memmove";
+	for (LLVMValueRef fn = LLVMGetFirstFunction(g->mod); fn; fn = LLVMGetNextFunction(fn))
+		if (!LLVMIsDeclaration(fn))
+			LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+						LLVMCreateStringAttribute(g->lc, key, sizeof key - 1, "", 0));
+}
+
 static int optimize(cg *g)
 {
+	forbid_memmove(g);
 	char *msg = NULL;
 	if (LLVMVerifyModule(g->mod, LLVMReturnStatusAction, &msg)) {
 		ir_error(g->c, g->g->loc, "internal error: generated LLVM IR does not verify: %.300s", msg);

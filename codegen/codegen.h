@@ -22,6 +22,10 @@
 #include "ir/ir.h"
 #include "passes/plan.h"
 
+/* The passes condense compile runs before code generation (also used by the
+** compiled conformance runner, so both compile the same graphs). */
+#define CG_PIPELINE "canonicalize,constfold,fold-bn,cse,dce"
+
 typedef enum cg_emit_kind {
 	CG_EMIT_OBJ,
 	CG_EMIT_ASM,

@@ -1,40 +1,847 @@
 /*
-** k_elementwise.c - kernel emitters (being written).
+** k_elementwise.c - kernel emitters of the elementwise families: unary,
+** binary (with PRelu and Pow), clip, where and cast.
+**
+** One loop nest serves them all.  Operand strides are specialized to the
+** static shapes: a broadcast dim has stride 0, unit dims drop out, and dims
+** contiguous in the result and every operand merge, so Add of [N,C,H,W]
+** and [1,C,1,1] is two loops whose inner one (H*W) reads a loop-invariant
+** operand, and same-shape operands are one flat loop.  The innermost loop
+** is unit-stride or invariant for every operand, so LLVM vectorizes it.  An
+** operand that is a constant with all elements equal (a scalar, typically)
+** becomes an immediate in the code.  When the result overwrites an operand
+** (cg_buf.inplace), the loop is emitted a second time with that operand
+** read through the result's pointer, taken when the two pointers are equal:
+** with one pointer the vectorizer sees the dependence distance is 0.
+**
+** Semantics are the interpreter's (interp/k_elementwise.c): floats compute
+** in f32 (f16 widened), integers in i64 and wrap to the result's width,
+** transcendental functions are cg_math.c's.  Where compiled code cannot do
+** what the interpreter does, it does this instead (docs/codegen-math.md):
+**   - integer Div by zero gives 0 (the interpreter stops with an error);
+**   - integer Pow is exact and saturates to the type's range (the
+**     interpreter rounds through double, which differs only for i64
+**     results beyond 2^53);
+**   - integer PRelu is x < 0 ? slope*x : x (the interpreter's kernel gives
+**     0 for integer PRelu).
 */
+#include <string.h>
+
 #include "codegen/cg.h"
+#include "ir/util.h"
+#include "passes/plan.h"
+
+/* e^x - 1 (cg_math.c), for Elu and Selu; to move to cg.h. */
+LLVMValueRef cg_expm1(cg *g, LLVMValueRef x);
+
+/* ---- the loop nest ---------------------------------------------------------- */
+
+#define EW_MAX_IN 3
+
+typedef struct ew_in {
+	LLVMValueRef ptr;
+	ir_dtype dt;
+	int64_t stride[IR_MAX_RANK];  /* elements per step of each result dim */
+	LLVMValueRef imm;             /* every element's value, when constant */
+	bool raw;                     /* moved as bits, unconverted (Where) */
+	bool overwritable;            /* the result may share its storage */
+} ew_in;
+
+typedef struct ew ew;
+/* The result element from the operand elements v (compute types, or raw). */
+typedef LLVMValueRef (*ew_body)(cg *g, const ew *e, LLVMValueRef *v);
+
+struct ew {
+	const ir_op *op;
+	int n_in;
+	ew_in in[EW_MAX_IN];
+	LLVMValueRef out;
+	ir_dtype out_dt;
+	bool raw_out, inplace;
+	int rank;
+	int64_t dims[IR_MAX_RANK];
+	int64_t ostride[IR_MAX_RANK];
+	ew_body body;
+	/* Op parameters the bodies read. */
+	float alpha, beta, gamma;
+	LLVMValueRef lo, hi;          /* Clip's bounds, NULL when absent */
+};
+
+static void ew_start(ew *e, const ir_op *op, const cg_buf *out, ew_body body)
+{
+	memset(e, 0, sizeof *e);
+	e->op = op;
+	e->out = out->ptr;
+	e->out_dt = out->type->dtype;
+	e->inplace = out->inplace;
+	e->rank = out->type->rank;
+	memcpy(e->dims, out->type->dims, sizeof e->dims);
+	cg_strides(out->type, e->ostride);
+	e->body = body;
+}
+
+/* The raw integer type of an element (not i4). */
+static LLVMTypeRef raw_type(cg *g, ir_dtype dt)
+{
+	return LLVMIntTypeInContext(g->lc, (unsigned)ir_dtype_bits(dt));
+}
+
+/* Element i of constant bytes p as a compute value (or raw bits). */
+static LLVMValueRef const_elem(cg *g, ir_dtype dt, const uint8_t *p, int64_t i, bool raw)
+{
+	if (dt == IR_I4) {
+		int v = (p[i / 2] >> (i % 2 * 4)) & 15;
+		return cg_i64(g, v >= 8 ? v - 16 : v);
+	}
+	int n = ir_dtype_bits(dt) / 8;
+	uint64_t u = 0;
+	for (int k = n - 1; k >= 0; k--)
+		u = u << 8 | p[i * n + k];
+	if (raw)
+		return LLVMConstInt(raw_type(g, dt), u, 0);
+	switch (dt) {
+	case IR_F32: {
+		uint32_t w = (uint32_t)u;
+		float f;
+		memcpy(&f, &w, sizeof f);
+		return cg_f32(g, f);
+	}
+	case IR_F16: return cg_f32(g, ir_f16_to_f32((uint16_t)u));
+	case IR_I8: return cg_i64(g, (int8_t)u);
+	case IR_I16: return cg_i64(g, (int16_t)u);
+	case IR_I32: return cg_i64(g, (int32_t)u);
+	case IR_I64: return cg_i64(g, (int64_t)u);
+	case IR_BOOL: return cg_i64(g, u != 0);
+	default: return cg_i64(g, (int64_t)u);  /* u8 */
+	}
+}
+
+/* Whether every element of a constant equals the first. */
+static bool uniform(const cg_buf *b)
+{
+	int64_t n = cg_numel(b->type);
+	const uint8_t *p = b->konst->data;
+	if (b->type->dtype == IR_I4) {
+		for (int64_t i = 1; i < n; i++)
+			if (((p[i / 2] >> (i % 2 * 4)) & 15) != (p[0] & 15))
+				return false;
+		return true;
+	}
+	int64_t sz = ir_dtype_bits(b->type->dtype) / 8;
+	for (int64_t i = 1; i < n; i++)
+		if (memcmp(p, p + i * sz, (size_t)sz) != 0)
+			return false;
+	return true;
+}
+
+/* Add operand b (numpy-broadcast to the result); returns its index. */
+static int ew_operand(cg *g, ew *e, const cg_buf *b, bool raw, bool overwritable)
+{
+	ew_in *in = &e->in[e->n_in];
+	const ir_type *t = b->type;
+	int64_t st[IR_MAX_RANK];
+	cg_strides(t, st);
+	in->ptr = b->ptr;
+	in->dt = t->dtype;
+	in->raw = raw && t->dtype != IR_I4;
+	in->overwritable = overwritable;
+	for (int d = 0; d < e->rank; d++) {
+		int k = d - (e->rank - t->rank);
+		in->stride[d] = k < 0 || t->dims[k] == 1 ? 0 : st[k];
+	}
+	if (b->konst && cg_numel(t) > 0 && uniform(b))
+		in->imm = const_elem(g, t->dtype, b->konst->data, 0, in->raw);
+	return e->n_in++;
+}
+
+/* Drop unit dims and merge dims contiguous in every operand. */
+static void ew_collapse(ew *e)
+{
+	int r = 0;
+	for (int d = 0; d < e->rank; d++) {
+		if (e->dims[d] == 1)
+			continue;
+		bool merge = r > 0 && e->ostride[r - 1] == e->ostride[d] * e->dims[d];
+		for (int k = 0; k < e->n_in && merge; k++)
+			merge = e->in[k].stride[r - 1] == e->in[k].stride[d] * e->dims[d];
+		if (!merge) {
+			e->dims[r] = e->dims[d];
+			e->ostride[r] = e->ostride[d];
+			for (int k = 0; k < e->n_in; k++)
+				e->in[k].stride[r] = e->in[k].stride[d];
+			r++;
+			continue;
+		}
+		e->dims[r - 1] *= e->dims[d];
+		e->ostride[r - 1] = e->ostride[d];
+		for (int k = 0; k < e->n_in; k++)
+			e->in[k].stride[r - 1] = e->in[k].stride[d];
+	}
+	e->rank = r;
+}
+
+static LLVMValueRef madd(cg *g, LLVMValueRef a, LLVMValueRef i, int64_t c)
+{
+	if (c == 0)
+		return a;
+	LLVMValueRef p = c == 1 ? i : LLVMBuildNSWMul(g->b, i, cg_i64(g, c), "");
+	return LLVMBuildNSWAdd(g->b, a, p, "");
+}
+
+static LLVMValueRef ew_load(cg *g, const ew_in *in, LLVMValueRef off)
+{
+	if (in->imm)
+		return in->imm;
+	if (in->raw) {
+		LLVMTypeRef t = raw_type(g, in->dt);
+		return LLVMBuildLoad2(g->b, t, LLVMBuildInBoundsGEP2(g->b, t, in->ptr, &off, 1, ""), "");
+	}
+	LLVMValueRef v = cg_load(g, in->dt, in->ptr, off);
+	if (in->dt == IR_BOOL)  /* any nonzero byte is true */
+		v = LLVMBuildZExt(g->b, LLVMBuildICmp(g->b, LLVMIntNE, v, cg_i64(g, 0), ""), g->t_i64, "");
+	return v;
+}
+
+static void ew_element(cg *g, const ew *e, LLVMValueRef *off)
+{
+	LLVMValueRef v[EW_MAX_IN];
+	for (int k = 0; k < e->n_in; k++)
+		v[k] = ew_load(g, &e->in[k], off[k]);
+	LLVMValueRef r = e->body(g, e, v);
+	LLVMValueRef o = off[EW_MAX_IN];
+	if (e->raw_out) {
+		LLVMTypeRef t = raw_type(g, e->out_dt);
+		LLVMBuildStore(g->b, r, LLVMBuildInBoundsGEP2(g->b, t, e->out, &o, 1, ""));
+	} else {
+		cg_store(g, e->out_dt, e->out, o, r);
+	}
+}
+
+/* Loops over dims d.. with the offsets of the enclosing ones (the result's
+** at off[EW_MAX_IN]). */
+static void ew_nest(cg *g, const ew *e, int d, LLVMValueRef *off)
+{
+	if (d == e->rank) {
+		ew_element(g, e, off);
+		return;
+	}
+	cg_loop l;
+	LLVMValueRef i = cg_fori(g, &l, 0, e->dims[d], 1);
+	LLVMValueRef next[EW_MAX_IN + 1];
+	for (int k = 0; k < e->n_in; k++)
+		next[k] = madd(g, off[k], i, e->in[k].stride[d]);
+	next[EW_MAX_IN] = madd(g, off[EW_MAX_IN], i, e->ostride[d]);
+	ew_nest(g, e, d + 1, next);
+	cg_endfor(g, &l);
+}
+
+static void ew_loops(cg *g, const ew *e)
+{
+	LLVMValueRef off[EW_MAX_IN + 1];
+	for (int k = 0; k <= EW_MAX_IN; k++)
+		off[k] = cg_i64(g, 0);
+	ew_nest(g, e, 0, off);
+}
+
+/* The loops, versioned for in-place results (see the top of the file). */
+static int ew_emit(cg *g, ew *e)
+{
+	for (int d = 0; d < e->rank; d++)
+		if (e->dims[d] == 0)
+			return 0;
+	ew_collapse(e);
+	cg_if_t s[EW_MAX_IN];
+	int n = 0;
+	for (int k = 0; e->inplace && k < e->n_in; k++) {
+		ew_in *in = &e->in[k];
+		if (!in->overwritable || in->imm || !in->ptr)
+			continue;
+		cg_if(g, &s[n++], LLVMBuildICmp(g->b, LLVMIntEQ, in->ptr, e->out, ""));
+		LLVMValueRef own = in->ptr;
+		in->ptr = e->out;
+		ew_loops(g, e);
+		in->ptr = own;
+		cg_else(g, &s[n - 1]);
+	}
+	ew_loops(g, e);
+	while (n > 0)
+		cg_endif(g, &s[--n]);
+	return 0;
+}
+
+/* Operand i of op as an overwritable-or-not operand of e. */
+static int ew_add(cg *g, ew *e, const ir_op *op, const cg_buf *in, int i, bool raw)
+{
+	return ew_operand(g, e, &in[i], raw, plan_can_overwrite(g->g, op, i));
+}
+
+/* ---- shared arithmetic ------------------------------------------------------------ */
+
+static LLVMValueRef fconst(cg *g, float v) { return cg_f32(g, v); }
+
+static LLVMValueRef fcmp(cg *g, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildFCmp(g->b, p, a, b, "");
+}
+
+static LLVMValueRef icmp(cg *g, LLVMIntPredicate p, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildICmp(g->b, p, a, b, "");
+}
+
+/* i1 to the i64 compute value of a bool. */
+static LLVMValueRef bool64(cg *g, LLVMValueRef c)
+{
+	return LLVMBuildZExt(g->b, c, g->t_i64, "");
+}
+
+/* The interpreter's fmin_nan/fmax_nan: a NaN operand wins (a's first), and
+** of equal values (+0 and -0) a. */
+static LLVMValueRef nan_min(cg *g, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef keep_a = LLVMBuildOr(g->b, fcmp(g, LLVMRealUNO, a, a), fcmp(g, LLVMRealOLE, a, b), "");
+	return cg_select(g, keep_a, a, b);
+}
+
+static LLVMValueRef nan_max(cg *g, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef keep_a = LLVMBuildOr(g->b, fcmp(g, LLVMRealUNO, a, a), fcmp(g, LLVMRealOGE, a, b), "");
+	return cg_select(g, keep_a, a, b);
+}
+
+/* ---- conversions ---------------------------------------------------------------- */
+
+/* Whether the target has 64-bit registers: elsewhere i64 division and
+** i64 <-> float conversions are library calls, which must be avoided. */
+static bool wide_target(cg *g)
+{
+	return !g->td || LLVMPointerSize(g->td) >= 8;
+}
+
+/* The value range of an integer element type. */
+static void int_range(ir_dtype dt, int64_t *lo, int64_t *hi)
+{
+	int bits = ir_dtype_bits(dt);
+	if (dt == IR_U8) {
+		*lo = 0;
+		*hi = 255;
+	} else if (bits == 64) {
+		*lo = INT64_MIN;
+		*hi = INT64_MAX;
+	} else {
+		*lo = -((int64_t)1 << (bits - 1));
+		*hi = ((int64_t)1 << (bits - 1)) - 1;
+	}
+}
+
+/* llvm.ctlz of an i64 (64 for 0): inline code on every target. */
+static LLVMValueRef ctlz64(cg *g, LLVMValueRef a)
+{
+	const char *name = "llvm.ctlz";
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &g->t_i64, 1);
+	LLVMValueRef args[2] = {a, LLVMConstInt(g->t_i1, 0, 0)};
+	return LLVMBuildCall2(g->b, LLVMIntrinsicGetType(g->lc, id, &g->t_i64, 1), fn, args, 2, "");
+}
+
+/*
+** Saturating truncation of f32 v to the integer type dt (NaN gives 0), the
+** interpreter's Cast, as an i64 compute value built from the float's bits:
+** no fptosi, which is a library call for i64 on 32-bit targets, and whose
+** RISC-V vector forms qemu 7.2 (the conformance runner's emulator)
+** mistranslates.  |trunc(v)| below 2^23 is in the bits of itself + 2^23;
+** above, it is the mantissa shifted left.
+*/
+static LLVMValueRef f32_to_int(cg *g, LLVMValueRef v, ir_dtype dt)
+{
+	int64_t lo, hi;
+	int_range(dt, &lo, &hi);
+	LLVMValueRef a = cg_fabs(g, cg_trunc(g, v)), two23 = fconst(g, 0x1p23f);
+	a = cg_select(g, fcmp(g, LLVMRealOGT, a, fconst(g, 0x1p63f)), fconst(g, 0x1p63f), a);
+	LLVMValueRef small = fcmp(g, LLVMRealOLT, a, two23);
+	LLVMValueRef b = LLVMBuildBitCast(g->b, cg_select(g, small, LLVMBuildFAdd(g->b, a, two23, ""), a), g->t_i32, "");
+	LLVMValueRef ms = LLVMBuildSub(g->b, b, cg_i32(g, 0x4b000000), "");
+	LLVMValueRef man = LLVMBuildOr(g->b, LLVMBuildAnd(g->b, b, cg_i32(g, 0x7fffff), ""), cg_i32(g, 0x800000), "");
+	LLVMValueRef sh = LLVMBuildSub(g->b, LLVMBuildLShr(g->b, b, cg_i32(g, 23), ""), cg_i32(g, 150), "");
+	sh = cg_smin(g, cg_smax(g, sh, cg_i32(g, 0)), cg_i32(g, 40));  /* NaN would shift by 105 */
+	LLVMValueRef big = LLVMBuildShl(g->b, LLVMBuildZExt(g->b, man, g->t_i64, ""),
+					LLVMBuildZExt(g->b, sh, g->t_i64, ""), "");
+	LLVMValueRef m = cg_select(g, small, LLVMBuildZExt(g->b, ms, g->t_i64, ""), big);
+	LLVMValueRef pos = cg_select(g, icmp(g, LLVMIntUGT, m, cg_i64(g, hi)), cg_i64(g, hi), m);
+	LLVMValueRef neg = cg_select(g, icmp(g, LLVMIntUGT, m, LLVMConstInt(g->t_i64, 0 - (uint64_t)lo, 0)),
+				     cg_i64(g, lo), LLVMBuildSub(g->b, cg_i64(g, 0), m, ""));
+	LLVMValueRef r = cg_select(g, fcmp(g, LLVMRealOLT, v, fconst(g, 0)), neg, pos);
+	return cg_select(g, fcmp(g, LLVMRealUNO, v, v), cg_i64(g, 0), r);
+}
+
+/*
+** An i64 to the nearest f32 (ties to even) by integer operations, for
+** 32-bit targets where sitofp of an i64 is a library call: normalize the
+** magnitude to bit 63, keep 24 bits, round on the 40 below; a carry out of
+** the mantissa lands in the exponent by itself.
+*/
+static LLVMValueRef i64_to_f32(cg *g, LLVMValueRef x)
+{
+	LLVMValueRef zero = cg_i64(g, 0), neg = icmp(g, LLVMIntSLT, x, zero);
+	LLVMValueRef m = cg_select(g, neg, LLVMBuildSub(g->b, zero, x, ""), x);
+	LLVMValueRef n = ctlz64(g, m);
+	LLVMValueRef mm = LLVMBuildShl(g->b, m, cg_select(g, icmp(g, LLVMIntEQ, m, zero), zero, n), "");
+	LLVMValueRef mant = LLVMBuildLShr(g->b, mm, cg_i64(g, 40), "");
+	LLVMValueRef rest = LLVMBuildAnd(g->b, mm, cg_i64(g, ((int64_t)1 << 40) - 1), "");
+	LLVMValueRef half = cg_i64(g, (int64_t)1 << 39);
+	LLVMValueRef odd = icmp(g, LLVMIntNE, LLVMBuildAnd(g->b, mant, cg_i64(g, 1), ""), zero);
+	LLVMValueRef up = LLVMBuildOr(g->b, icmp(g, LLVMIntUGT, rest, half),
+				      LLVMBuildAnd(g->b, icmp(g, LLVMIntEQ, rest, half), odd, ""), "");
+	mant = LLVMBuildAdd(g->b, mant, LLVMBuildZExt(g->b, up, g->t_i64, ""), "");
+	LLVMValueRef e = LLVMBuildShl(g->b, LLVMBuildSub(g->b, cg_i64(g, 63 + 127), n, ""), cg_i64(g, 23), "");
+	LLVMValueRef bits = LLVMBuildSub(g->b, LLVMBuildAdd(g->b, e, mant, ""), cg_i64(g, 1 << 23), "");
+	bits = cg_select(g, icmp(g, LLVMIntEQ, m, zero), zero, bits);
+	bits = LLVMBuildOr(g->b, LLVMBuildTrunc(g->b, bits, g->t_i32, ""),
+			   cg_select(g, neg, cg_i32(g, INT32_MIN), cg_i32(g, 0)), "");
+	return LLVMBuildBitCast(g->b, bits, g->t_f32, "");
+}
+
+/* ---- unary ------------------------------------------------------------------------- */
+
+static LLVMValueRef hardsigmoid(cg *g, LLVMValueRef x, float alpha, float beta)
+{
+	LLVMValueRef v = cg_fma(g, fconst(g, alpha), x, fconst(g, beta));
+	return nan_max(g, fconst(g, 0), nan_min(g, fconst(g, 1), v));
+}
+
+/* x < 0 ? a : x (Relu, LeakyRelu, Elu): -0 and NaN pass. */
+static LLVMValueRef neg_branch(cg *g, LLVMValueRef x, LLVMValueRef a)
+{
+	return cg_select(g, fcmp(g, LLVMRealOLT, x, fconst(g, 0)), a, x);
+}
+
+static LLVMValueRef unary_transcendental(cg *g, ir_opkind k, LLVMValueRef x)
+{
+	switch (k) {
+	case IR_OP_SIGMOID: return cg_sigmoid(g, x);
+	case IR_OP_SOFTPLUS: return cg_softplus(g, x);
+	case IR_OP_TANH: return cg_tanh(g, x);
+	case IR_OP_EXP: return cg_exp(g, x);
+	case IR_OP_LOG: return cg_log(g, x);
+	case IR_OP_ERF: return cg_erf(g, x);
+	case IR_OP_SIN: return cg_sin(g, x);
+	case IR_OP_COS: return cg_cos(g, x);
+	case IR_OP_FLOOR: return cg_floor(g, x);
+	case IR_OP_CEIL: return cg_ceil(g, x);
+	default: return cg_round_even(g, x);
+	}
+}
+
+static LLVMValueRef unary_f(cg *g, const ew *e, LLVMValueRef *v)
+{
+	LLVMValueRef x = v[0], zero = fconst(g, 0);
+	switch (e->op->kind) {
+	case IR_OP_RELU: return neg_branch(g, x, zero);
+	case IR_OP_LEAKYRELU: return neg_branch(g, x, LLVMBuildFMul(g->b, fconst(g, e->alpha), x, ""));
+	case IR_OP_ELU:
+		return neg_branch(g, x, LLVMBuildFMul(g->b, fconst(g, e->alpha), cg_expm1(g, x), ""));
+	case IR_OP_SELU: {
+		LLVMValueRef n = LLVMBuildFMul(g->b, fconst(g, e->alpha), cg_expm1(g, x), "");
+		LLVMValueRef y = cg_select(g, fcmp(g, LLVMRealOLE, x, zero), n, x);
+		return LLVMBuildFMul(g->b, fconst(g, e->gamma), y, "");
+	}
+	case IR_OP_HARDSIGMOID: return hardsigmoid(g, x, e->alpha, e->beta);
+	case IR_OP_HARDSWISH: return LLVMBuildFMul(g->b, x, hardsigmoid(g, x, 1.0f / 6, 0.5f), "");
+	case IR_OP_SQRT: return cg_sqrt(g, x);
+	case IR_OP_RECIPROCAL: return LLVMBuildFDiv(g->b, fconst(g, 1), x, "");
+	case IR_OP_NEG: return LLVMBuildFNeg(g->b, x, "");
+	case IR_OP_ABS: return cg_fabs(g, x);
+	case IR_OP_SIGN: {
+		LLVMValueRef s = cg_select(g, fcmp(g, LLVMRealOLT, x, zero), fconst(g, -1), x);
+		return cg_select(g, fcmp(g, LLVMRealOGT, x, zero), fconst(g, 1), s);
+	}
+	default: return unary_transcendental(g, e->op->kind, x);
+	}
+}
+
+/* Relu, Neg, Abs, Sign on integers (wrapping), Not on bool. */
+static LLVMValueRef unary_i(cg *g, const ew *e, LLVMValueRef *v)
+{
+	LLVMValueRef x = v[0], zero = cg_i64(g, 0);
+	switch (e->op->kind) {
+	case IR_OP_RELU: return cg_smax(g, x, zero);
+	case IR_OP_NEG: return LLVMBuildSub(g->b, zero, x, "");
+	case IR_OP_ABS: return cg_select(g, icmp(g, LLVMIntSLT, x, zero), LLVMBuildSub(g->b, zero, x, ""), x);
+	case IR_OP_SIGN:
+		return LLVMBuildSub(g->b, bool64(g, icmp(g, LLVMIntSGT, x, zero)),
+				    bool64(g, icmp(g, LLVMIntSLT, x, zero)), "");
+	default: return bool64(g, icmp(g, LLVMIntEQ, x, zero));  /* Not */
+	}
+}
+
+static bool float_only(ir_opkind k)
+{
+	return k != IR_OP_RELU && k != IR_OP_NEG && k != IR_OP_ABS && k != IR_OP_SIGN && k != IR_OP_NOT;
+}
 
 int cg_k_unary(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
-	(void)in;
-	(void)out;
-	return cg_unsupported(g, op, "this op yet");
+	ir_dtype dt = in[0].type->dtype;
+	bool fl = ir_dtype_is_float(dt);
+	if ((float_only(op->kind) && !fl) || (op->kind == IR_OP_NOT) != (dt == IR_BOOL) ||
+	    (!fl && !ir_dtype_is_int(dt) && dt != IR_BOOL))
+		return cg_unsupported(g, op, "element type %s", ir_dtype_name(dt));
+	ew e;
+	ew_start(&e, op, out, fl ? unary_f : unary_i);
+	e.alpha = ir_op_float(op, "alpha", 0);
+	e.beta = ir_op_float(op, "beta", 0);
+	e.gamma = ir_op_float(op, "gamma", 0);
+	ew_add(g, &e, op, in, 0, false);
+	return ew_emit(g, &e);
+}
+
+/* ---- binary ------------------------------------------------------------------------ */
+
+/* a + b and Add's fused activation (ir/ir.h), applied as the interpreter
+** does to the result rounded to its type. */
+static LLVMValueRef add_act(cg *g, const ew *e, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef r = LLVMBuildFAdd(g->b, a, b, "");
+	if (!cg_has_activation(e->op))
+		return r;
+	if (e->out_dt != IR_F32)
+		r = cg_convert(g, r, IR_F32, e->out_dt);
+	return cg_activation(g, e->op, r);
+}
+
+static LLVMValueRef binary_f(cg *g, const ew *e, LLVMValueRef *v)
+{
+	LLVMValueRef a = v[0], b = v[1];
+	switch (e->op->kind) {
+	case IR_OP_ADD: return add_act(g, e, a, b);
+	case IR_OP_SUB: return LLVMBuildFSub(g->b, a, b, "");
+	case IR_OP_MUL: return LLVMBuildFMul(g->b, a, b, "");
+	case IR_OP_DIV: return LLVMBuildFDiv(g->b, a, b, "");
+	case IR_OP_MIN: return nan_min(g, a, b);
+	case IR_OP_MAX: return nan_max(g, a, b);
+	case IR_OP_EQUAL: return bool64(g, fcmp(g, LLVMRealOEQ, a, b));
+	case IR_OP_LESS: return bool64(g, fcmp(g, LLVMRealOLT, a, b));
+	case IR_OP_GREATER: return bool64(g, fcmp(g, LLVMRealOGT, a, b));
+	default: return neg_branch(g, a, LLVMBuildFMul(g->b, b, a, ""));  /* PRelu */
+	}
+}
+
+/* n / d for u64 n and d != 0 by shift and subtract (for 32-bit targets). */
+static LLVMValueRef udiv64(cg *g, LLVMValueRef n, LLVMValueRef d)
+{
+	LLVMValueRef qv = cg_var(g, g->t_i64, "q"), rv = cg_var(g, g->t_i64, "r");
+	LLVMBuildStore(g->b, cg_i64(g, 0), qv);
+	LLVMBuildStore(g->b, cg_i64(g, 0), rv);
+	cg_loop l;
+	LLVMValueRef sh = LLVMBuildSub(g->b, cg_i64(g, 63), cg_fori(g, &l, 0, 64, 1), "");
+	LLVMValueRef bit = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, n, sh, ""), cg_i64(g, 1), "");
+	LLVMValueRef r = LLVMBuildOr(g->b, LLVMBuildShl(g->b, LLVMBuildLoad2(g->b, g->t_i64, rv, ""),
+							cg_i64(g, 1), ""), bit, "");
+	LLVMValueRef ge = icmp(g, LLVMIntUGE, r, d);
+	LLVMBuildStore(g->b, cg_select(g, ge, LLVMBuildSub(g->b, r, d, ""), r), rv);
+	LLVMValueRef qbit = LLVMBuildShl(g->b, LLVMBuildZExt(g->b, ge, g->t_i64, ""), sh, "");
+	LLVMBuildStore(g->b, LLVMBuildOr(g->b, LLVMBuildLoad2(g->b, g->t_i64, qv, ""), qbit, ""), qv);
+	cg_endfor(g, &l);
+	return LLVMBuildLoad2(g->b, g->t_i64, qv, "");
+}
+
+/* Truncating a / b of i64 values for b not 0 or -1, without sdiv. */
+static LLVMValueRef sdiv64_narrow(cg *g, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef zero = cg_i64(g, 0);
+	LLVMValueRef sa = icmp(g, LLVMIntSLT, a, zero), sb = icmp(g, LLVMIntSLT, b, zero);
+	LLVMValueRef ua = cg_select(g, sa, LLVMBuildSub(g->b, zero, a, ""), a);
+	LLVMValueRef ub = cg_select(g, sb, LLVMBuildSub(g->b, zero, b, ""), b);
+	LLVMValueRef q = udiv64(g, ua, ub);
+	return cg_select(g, LLVMBuildXor(g->b, sa, sb, ""), LLVMBuildSub(g->b, zero, q, ""), q);
+}
+
+/*
+** a / b truncating, in i32 when the type fits (i64 division is a library
+** call on 32-bit targets, where i64 divides by shift and subtract).
+** b == -1 negates (wrapping, no overflow trap); b == 0 gives 0: compiled
+** code cannot report the error the interpreter does, and must not trap.
+*/
+static LLVMValueRef int_div(cg *g, ir_dtype dt, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMTypeRef t = dt == IR_I64 ? g->t_i64 : g->t_i32;
+	if (t != g->t_i64) {
+		a = LLVMBuildTrunc(g->b, a, t, "");
+		b = LLVMBuildTrunc(g->b, b, t, "");
+	}
+	LLVMValueRef zero = LLVMConstInt(t, 0, 0), one = LLVMConstInt(t, 1, 0);
+	LLVMValueRef is0 = icmp(g, LLVMIntEQ, b, zero);
+	LLVMValueRef ism1 = icmp(g, LLVMIntEQ, b, LLVMConstAllOnes(t));
+	LLVMValueRef safe = cg_select(g, LLVMBuildOr(g->b, is0, ism1, ""), one, b);
+	LLVMValueRef q = t == g->t_i64 && !wide_target(g) ? sdiv64_narrow(g, a, safe)
+							   : LLVMBuildSDiv(g->b, a, safe, "");
+	q = cg_select(g, ism1, LLVMBuildSub(g->b, zero, a, ""), q);
+	q = cg_select(g, is0, zero, q);
+	return t == g->t_i64 ? q : LLVMBuildSExt(g->b, q, g->t_i64, "");
+}
+
+static LLVMValueRef binary_i(cg *g, const ew *e, LLVMValueRef *v)
+{
+	LLVMValueRef a = v[0], b = v[1], zero = cg_i64(g, 0);
+	switch (e->op->kind) {
+	case IR_OP_ADD: return LLVMBuildAdd(g->b, a, b, "");
+	case IR_OP_SUB: return LLVMBuildSub(g->b, a, b, "");
+	case IR_OP_MUL: return LLVMBuildMul(g->b, a, b, "");
+	case IR_OP_DIV: return int_div(g, e->in[0].dt, a, b);
+	case IR_OP_MIN: return cg_smin(g, a, b);
+	case IR_OP_MAX: return cg_smax(g, a, b);
+	case IR_OP_EQUAL: return bool64(g, icmp(g, LLVMIntEQ, a, b));
+	case IR_OP_LESS: return bool64(g, icmp(g, LLVMIntSLT, a, b));
+	case IR_OP_GREATER: return bool64(g, icmp(g, LLVMIntSGT, a, b));
+	case IR_OP_AND: return LLVMBuildAnd(g->b, a, b, "");  /* bools are 0 or 1 here */
+	case IR_OP_OR: return LLVMBuildOr(g->b, a, b, "");
+	case IR_OP_XOR: return LLVMBuildXor(g->b, a, b, "");
+	default:  /* PRelu */
+		return cg_select(g, icmp(g, LLVMIntSLT, a, zero), LLVMBuildMul(g->b, b, a, ""), a);
+	}
+}
+
+/* ---- pow ----------------------------------------------------------------------------- */
+
+/* a*b for magnitudes a, b <= 2^63 (as u64), saturating to 2^63: the
+** leading zeros bound the product, and in the one ambiguous case it fits
+** in 64 bits and is compared. */
+static LLVMValueRef sat_mul(cg *g, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef lz = LLVMBuildAdd(g->b, ctlz64(g, a), ctlz64(g, b), "");
+	LLVMValueRef p = LLVMBuildMul(g->b, a, b, "");
+	LLVMValueRef top = LLVMConstInt(g->t_i64, 1ull << 63, 0);
+	LLVMValueRef over = LLVMBuildOr(g->b, icmp(g, LLVMIntULT, lz, cg_i64(g, 64)),
+					LLVMBuildAnd(g->b, icmp(g, LLVMIntEQ, lz, cg_i64(g, 64)),
+						     icmp(g, LLVMIntUGE, p, top), ""), "");
+	return cg_select(g, over, top, p);
+}
+
+/*
+** a^e exactly for integers, saturated to dt's range as the interpreter's
+** trunc_sat of the double pow does: e < 0 gives 0 for |a| >= 2, +-1 for
+** |a| = 1 and the maximum for a = 0 (+inf); e's parity counts only below
+** 2^53, where a double holds it.
+*/
+static LLVMValueRef int_pow(cg *g, ir_dtype dt, LLVMValueRef a, LLVMValueRef e)
+{
+	LLVMValueRef zero = cg_i64(g, 0), one = cg_i64(g, 1);
+	LLVMValueRef aneg = icmp(g, LLVMIntSLT, a, zero);
+	LLVMValueRef mag = cg_select(g, aneg, LLVMBuildSub(g->b, zero, a, ""), a);
+	LLVMValueRef ec = cg_smin(g, cg_smax(g, e, zero), cg_i64(g, 64));
+	LLVMValueRef r = one, b = mag;
+	for (int k = 0; k < 7; k++) {
+		LLVMValueRef bit = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, ec, cg_i64(g, k), ""), one, "");
+		r = cg_select(g, icmp(g, LLVMIntNE, bit, zero), sat_mul(g, r, b), r);
+		if (k < 6)
+			b = sat_mul(g, b, b);
+	}
+	LLVMValueRef small = LLVMBuildAnd(g->b, icmp(g, LLVMIntSLT, e, cg_i64(g, (int64_t)1 << 53)),
+					  icmp(g, LLVMIntSGT, e, cg_i64(g, -((int64_t)1 << 53))), "");
+	LLVMValueRef odd = LLVMBuildAnd(g->b, small, LLVMBuildTrunc(g->b, e, g->t_i1, ""), "");
+	LLVMValueRef neg = LLVMBuildAnd(g->b, aneg, odd, "");
+	LLVMValueRef pos = cg_select(g, icmp(g, LLVMIntUGT, r, cg_i64(g, INT64_MAX)), cg_i64(g, INT64_MAX), r);
+	LLVMValueRef v = cg_select(g, neg, LLVMBuildSub(g->b, zero, r, ""), pos);
+	LLVMValueRef inv = cg_select(g, icmp(g, LLVMIntEQ, mag, one), cg_select(g, neg, cg_i64(g, -1), one),
+				     cg_select(g, icmp(g, LLVMIntEQ, mag, zero), cg_i64(g, INT64_MAX), zero));
+	v = cg_select(g, icmp(g, LLVMIntSLT, e, zero), inv, v);
+	int64_t lo, hi;
+	int_range(dt, &lo, &hi);
+	return cg_smin(g, cg_smax(g, v, cg_i64(g, lo)), cg_i64(g, hi));
+}
+
+/* An i64 exponent as f32, clamped to +-2^30: beyond 2^24 no f32 result
+** depends on it but through the sign (handled by the caller). */
+static LLVMValueRef exp_to_f32(cg *g, LLVMValueRef e)
+{
+	LLVMValueRef c = cg_smin(g, cg_smax(g, e, cg_i64(g, -(1 << 30))), cg_i64(g, 1 << 30));
+	return LLVMBuildSIToFP(g->b, LLVMBuildTrunc(g->b, c, g->t_i32, ""), g->t_f32, "");
+}
+
+/* x^y for a float base and an integer exponent: |x|^y with the sign of an
+** odd exponent's parity taken from the exact integer. */
+static LLVMValueRef pow_f_int(cg *g, LLVMValueRef x, LLVMValueRef e)
+{
+	LLVMValueRef r = cg_pow(g, cg_fabs(g, x), exp_to_f32(g, e));
+	LLVMValueRef small = LLVMBuildAnd(g->b, icmp(g, LLVMIntSLT, e, cg_i64(g, (int64_t)1 << 53)),
+					  icmp(g, LLVMIntSGT, e, cg_i64(g, -((int64_t)1 << 53))), "");
+	LLVMValueRef odd = LLVMBuildAnd(g->b, small, LLVMBuildTrunc(g->b, e, g->t_i1, ""), "");
+	LLVMValueRef xneg = icmp(g, LLVMIntSLT, LLVMBuildBitCast(g->b, x, g->t_i32, ""), cg_i32(g, 0));
+	return cg_select(g, LLVMBuildAnd(g->b, xneg, odd, ""), LLVMBuildFNeg(g->b, r, ""), r);
+}
+
+/* x^c for a constant c with a short exact form, or NULL. */
+static LLVMValueRef pow_const(cg *g, LLVMValueRef x, double c)
+{
+	if (c == 0)
+		return fconst(g, 1);
+	if (c == 1)
+		return x;
+	if (c == 2)
+		return LLVMBuildFMul(g->b, x, x, "");
+	if (c == 3)
+		return LLVMBuildFMul(g->b, LLVMBuildFMul(g->b, x, x, ""), x, "");
+	if (c == -1)
+		return LLVMBuildFDiv(g->b, fconst(g, 1), x, "");
+	if (c == 0.5) {
+		/* sqrt, but pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf. */
+		LLVMValueRef r = LLVMBuildFAdd(g->b, cg_sqrt(g, x), fconst(g, 0), "");
+		return cg_select(g, fcmp(g, LLVMRealOEQ, x, fconst(g, -__builtin_inff())),
+				 fconst(g, __builtin_inff()), r);
+	}
+	return NULL;
+}
+
+static double imm_value(const ew_in *in)
+{
+	if (ir_dtype_is_float(in->dt)) {
+		LLVMBool lossy;
+		return LLVMConstRealGetDouble(in->imm, &lossy);
+	}
+	return (double)LLVMConstIntGetSExtValue(in->imm);
+}
+
+/*
+** An integer-valued f32 y as i64, |y| clamped to 2^24 (every f32 from 2^24
+** on is even, so the parity stays), from the bits rather than by fptosi:
+** below 2^23 the bits of |y| + 2^23 hold |y|, above the mantissa holds
+** |y| - 2^23.
+*/
+static LLVMValueRef int_exponent(cg *g, LLVMValueRef y)
+{
+	LLVMValueRef two23 = fconst(g, 0x1p23f), ay = cg_fabs(g, y);
+	ay = cg_select(g, fcmp(g, LLVMRealOGT, ay, fconst(g, 0x1p24f)), fconst(g, 0x1p24f), ay);
+	LLVMValueRef low = fcmp(g, LLVMRealOLT, ay, two23);
+	LLVMValueRef t = cg_select(g, low, LLVMBuildFAdd(g->b, ay, two23, ""), ay);
+	LLVMValueRef m = LLVMBuildSub(g->b, LLVMBuildBitCast(g->b, t, g->t_i32, ""), cg_i32(g, 0x4b000000), "");
+	m = cg_select(g, low, m, LLVMBuildAdd(g->b, m, cg_i32(g, 1 << 23), ""));
+	LLVMValueRef e = LLVMBuildSExt(g->b, m, g->t_i64, "");
+	return cg_select(g, fcmp(g, LLVMRealOLT, y, fconst(g, 0)), LLVMBuildSub(g->b, cg_i64(g, 0), e, ""), e);
+}
+
+/* An integer compute value of type dt as f32 (see i64_to_f32). */
+static LLVMValueRef int_to_f32(cg *g, LLVMValueRef x, ir_dtype dt)
+{
+	return dt == IR_I64 && !wide_target(g) ? i64_to_f32(g, x) : cg_convert(g, x, dt, IR_F32);
+}
+
+static LLVMValueRef pow_body(cg *g, const ew *e, LLVMValueRef *v)
+{
+	LLVMValueRef x = v[0], y = v[1];
+	bool fx = ir_dtype_is_float(e->in[0].dt), fy = ir_dtype_is_float(e->in[1].dt);
+	if (fx) {
+		LLVMValueRef k = e->in[1].imm ? pow_const(g, x, imm_value(&e->in[1])) : NULL;
+		return k ? k : fy ? cg_pow(g, x, y) : pow_f_int(g, x, y);
+	}
+	if (!fy)
+		return int_pow(g, e->out_dt, x, y);
+	/* An integer base with a float exponent: exact where the exponent is an
+	** integer, else through f32 pow truncated (saturating, NaN to 0). */
+	LLVMValueRef yint = fcmp(g, LLVMRealOEQ, cg_trunc(g, y), y);
+	LLVMValueRef iv = int_pow(g, e->out_dt, x, int_exponent(g, cg_select(g, yint, y, fconst(g, 0))));
+	LLVMValueRef fv = cg_pow(g, int_to_f32(g, x, e->in[0].dt), y);
+	return cg_select(g, yint, iv, f32_to_int(g, fv, e->out_dt));
+}
+
+/* ---- the binary family --------------------------------------------------------------- */
+
+static bool binary_type_ok(ir_opkind k, ir_dtype dt)
+{
+	bool fl = ir_dtype_is_float(dt), in = ir_dtype_is_int(dt), bo = dt == IR_BOOL;
+	switch (k) {
+	case IR_OP_AND: case IR_OP_OR: case IR_OP_XOR: return bo;
+	case IR_OP_EQUAL: return fl || in || bo;
+	default: return fl || in;
+	}
 }
 
 int cg_k_binary(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
-	(void)in;
-	(void)out;
-	return cg_unsupported(g, op, "this op yet");
+	ir_dtype dt = in[0].type->dtype;
+	if (!binary_type_ok(op->kind, dt) ||
+	    (op->kind == IR_OP_POW && !binary_type_ok(op->kind, in[1].type->dtype)))
+		return cg_unsupported(g, op, "element type %s", ir_dtype_name(dt));
+	ew e;
+	ew_body body = op->kind == IR_OP_POW ? pow_body : ir_dtype_is_float(dt) ? binary_f : binary_i;
+	ew_start(&e, op, out, body);
+	ew_add(g, &e, op, in, 0, false);
+	ew_add(g, &e, op, in, 1, false);
+	return ew_emit(g, &e);
+}
+
+/* ---- clip ------------------------------------------------------------------------------- */
+
+/* min(max(x, lo), hi) as numpy (hi wins when lo > hi); NaN propagates. */
+static LLVMValueRef clip_body(cg *g, const ew *e, LLVMValueRef *v)
+{
+	LLVMValueRef x = v[0];
+	bool fl = ir_dtype_is_float(e->in[0].dt);
+	if (e->lo)
+		x = fl ? nan_max(g, x, e->lo) : cg_smax(g, x, e->lo);
+	if (e->hi)
+		x = fl ? nan_min(g, x, e->hi) : cg_smin(g, x, e->hi);
+	return x;
+}
+
+/* A bound operand's value, read once before the loops. */
+static LLVMValueRef clip_bound(cg *g, const cg_buf *b)
+{
+	if (!b->ptr)
+		return NULL;
+	if (b->konst)
+		return const_elem(g, b->type->dtype, b->konst->data, 0, false);
+	return cg_load(g, b->type->dtype, b->ptr, cg_i64(g, 0));
 }
 
 int cg_k_clip(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
-	(void)in;
-	(void)out;
-	return cg_unsupported(g, op, "this op yet");
+	ir_dtype dt = in[0].type->dtype;
+	if (!ir_dtype_is_float(dt) && !ir_dtype_is_int(dt))
+		return cg_unsupported(g, op, "element type %s", ir_dtype_name(dt));
+	ew e;
+	ew_start(&e, op, out, clip_body);
+	e.lo = op->n_in > 1 ? clip_bound(g, &in[1]) : NULL;
+	e.hi = op->n_in > 2 ? clip_bound(g, &in[2]) : NULL;
+	ew_add(g, &e, op, in, 0, false);
+	return ew_emit(g, &e);
 }
 
+/* ---- where, cast -------------------------------------------------------------------------- */
+
+static LLVMValueRef where_body(cg *g, const ew *e, LLVMValueRef *v)
+{
+	(void)e;
+	return cg_select(g, icmp(g, LLVMIntNE, v[0], cg_i64(g, 0)), v[1], v[2]);
+}
+
+/* Values move as bits (NaN payloads and all), i4 as nibbles. */
 int cg_k_where(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
-	(void)in;
-	(void)out;
-	return cg_unsupported(g, op, "this op yet");
+	ew e;
+	ew_start(&e, op, out, where_body);
+	e.raw_out = out->type->dtype != IR_I4;
+	ew_add(g, &e, op, in, 0, false);
+	ew_add(g, &e, op, in, 1, true);
+	ew_add(g, &e, op, in, 2, true);
+	return ew_emit(g, &e);
+}
+
+/* cg_convert, but for the conversions between floats and i64 or any
+** integer above (see f32_to_int and i64_to_f32). */
+static LLVMValueRef cast_body(cg *g, const ew *e, LLVMValueRef *v)
+{
+	ir_dtype from = e->in[0].dt, to = e->out_dt;
+	if (ir_dtype_is_float(from) && ir_dtype_is_int(to))
+		return f32_to_int(g, v[0], to);
+	if (ir_dtype_is_float(to) && from == IR_I64 && !wide_target(g))
+		return cg_convert(g, i64_to_f32(g, v[0]), IR_F32, to);
+	return cg_convert(g, v[0], from, to);
 }
 
 int cg_k_cast(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
-	(void)in;
-	(void)out;
-	return cg_unsupported(g, op, "this op yet");
+	ew e;
+	ew_start(&e, op, out, cast_body);
+	ew_add(g, &e, op, in, 0, false);
+	return ew_emit(g, &e);
 }
-

@@ -4,9 +4,13 @@
 # 1. The bundled digits CNN (examples/digits/digits.onnx): import it, show
 #    the IR, and classify the 450 held-out test images with the reference
 #    interpreter, checked against PyTorch.
-# 2. The IR tools on examples/demo.cir: verify, the cleanup pipeline with
+# 2. Compile it to an object file and header, link it into
+#    examples/digits/main.c, and classify the same images natively; then
+#    cross-compile for aarch64 and riscv64 and run the same app under qemu.
+#    Each prints accuracy, object size (text + rodata), scratch bytes and
+#    latency per image (under qemu: emulated time, not the board's).
+# 3. The IR tools on examples/demo.cir: verify, the cleanup pipeline with
 #    statistics, the byte-for-byte round trip, and a diagnostic.
-# (Compiling to an object file joins once the code generator lands.)
 set -eu
 BIN=${1:-build/bin}
 HERE=$(dirname "$0")
@@ -22,6 +26,34 @@ grep '^  %' "$TMP/digits.cir" | grep -v ' = const ' | sed 's/ {.*} / /; s/ loc(.
 echo
 echo "== classify the held-out test split in the reference interpreter"
 /usr/bin/python3 "$HERE/digits/accuracy.py" --condense "$BIN/condense"
+ROOT=$(cd "$HERE/.." && pwd)
+SIZE=/usr/lib/llvm-19/bin/llvm-size
+
+# compiled NAME CC RUNNER REPEATS [condense compile options]: compile the
+# digits model, link the app with CC, run it with RUNNER.
+compiled() {
+	name=$1 cc=$2 runner=$3 repeats=$4
+	shift 4
+	d="$TMP/$name"
+	mkdir -p "$d"
+	t0=$(date +%s.%N)
+	"$BIN/condense" compile "$HERE/digits/digits.onnx" -o "$d/digits.o" --header "$d/digits.h" "$@"
+	t1=$(date +%s.%N)
+	$cc -std=c11 -O2 -I"$d" -I"$ROOT" "$HERE/digits/main.c" "$ROOT/runtime/npy.c" "$d/digits.o" \
+		-o "$d/digits" $([ "$runner" = "" ] || echo -static)
+	bytes=$("$SIZE" -A "$d/digits.o" | awk '$1 ~ /^\.(text|rodata)/ { n += $2 } END { print n }')
+	echo "-- $name: compiled in $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s; object text + rodata: $bytes bytes;" \
+		"undefined symbols: $(nm -u "$d/digits.o" | awk '{print $2}' | tr '\n' ' ')"
+	$runner "$d/digits" "$HERE/digits/test_x.npy" "$HERE/digits/test_y.npy" "$repeats"
+}
+
+echo
+echo "== compile the digits CNN and link it into examples/digits/main.c"
+compiled host cc "" 20
+echo
+echo "== the same app cross-compiled, under qemu (latency is emulated time)"
+compiled aarch64 aarch64-linux-gnu-gcc qemu-aarch64 2 --target aarch64-linux-gnu
+compiled riscv64 riscv64-linux-gnu-gcc "qemu-riscv64 -cpu rv64,v=true,vlen=128" 2 --target riscv64-linux-gnu
 echo
 echo "== input: $HERE/demo.cir ($(grep -c '^  %' "$HERE/demo.cir") ops, constants included)"
 "$BIN/condense-opt" "$HERE/demo.cir" > "$TMP/in.cir"

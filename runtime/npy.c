@@ -8,6 +8,7 @@
 ** over exactly the grammar NumPy writes; the data length is checked against
 ** the header before any allocation for the data.
 */
+#define _POSIX_C_SOURCE 200809L /* fileno, fstat: this file is also built by apps with -std=c11 */
 #include "runtime/npy.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
 **       [--emit obj|asm|llvm|cir] [-O0|-O1|-O2|-O3] [--report FILE.json]
 **       [--weights-section NAME]
 **
-** The graph goes through the optimization pipeline (COMPILE_PIPELINE), is
+** The graph goes through the optimization pipeline (CG_PIPELINE), is
 ** verified, then compiled.  OUT "-" writes to stdout.  On failure nothing
 ** is left at OUT or the header path.
 */
@@ -19,7 +19,6 @@
 #include "passes/pass.h"
 #include "tools/compile.h"
 
-#define COMPILE_PIPELINE "canonicalize,constfold,fold-bn,cse,dce"
 
 typedef struct compile_opts {
 	const char *model, *out, *header, *report, *emit;
@@ -199,7 +198,7 @@ static int write_extras(const compile_opts *o, ir_graph *g, const cg_result *r)
 static int compile_graph(compile_opts *o, ir_graph *g)
 {
 	pass_options po = {0};
-	if (ir_verify(g) < 0 || pass_run_pipeline(g, COMPILE_PIPELINE, &po) < 0 || ir_verify(g) < 0)
+	if (ir_verify(g) < 0 || pass_run_pipeline(g, CG_PIPELINE, &po) < 0 || ir_verify(g) < 0)
 		return 1;
 	if (o->emit) {
 		FILE *f = open_out(o->out);

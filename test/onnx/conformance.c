@@ -2,7 +2,8 @@
 ** conformance.c - condense-conformance, the ONNX backend test runner.
 **
 **   condense-conformance [--root DIR] [--filter TEXT] [--markdown FILE] [-v]
-**                        [FOLDER...]
+**       [--compiled TARGET [--jobs N] [--batch N] [--timeout SECONDS] [--strict]
+**        [--keep-temp] [--src DIR]] [FOLDER...]
 **
 ** Walks ROOT/FOLDER/test_NAME/ (ROOT defaults to Debian's libonnx-testdata,
 ** FOLDERs to node pytorch-converted pytorch-operator simple).  Each test
@@ -32,6 +33,16 @@
 ** --filter runs only tests whose name contains TEXT; -v prints the
 ** importer's and interpreter's diagnostics; --markdown writes a report
 ** (counts per folder, skipped op types, failing tests) to FILE.
+**
+** --compiled TARGET (compiled.c) also compiles each test the interpreter
+** passes for TARGET and runs it through the generic harness (harness.c,
+** found under --src, by default the source tree of this build), natively
+** or under qemu; the results are printed once all tests are done.  A test
+** the code generator refuses is reported as
+**   NOCOMPILE node/test_x: <the code generator's diagnostic>
+** and the summaries end in ", C not compiled".  --strict makes NOCOMPILE
+** count for the exit status; --jobs, --batch, --timeout and --keep-temp
+** are described in compiled.c.
 */
 #include <dirent.h>
 #include <math.h>
@@ -45,17 +56,15 @@
 #include "frontend/onnx.h"
 #include "interp/interp.h"
 #include "ir/util.h"
+#include "test/onnx/conformance.h"
 
 #define DEFAULT_ROOT "/usr/share/libonnx-testdata/data"
 #define ARENA_LIMIT ((size_t)2 << 30)
 #define DEFAULT_RTOL 1e-3
 #define DEFAULT_ATOL 1e-7
-#define REASON_MAX 640
-#define DIR_MAX 4096            /* bytes of ROOT/FOLDER */
 #define MAX_DATA_SETS 1000
 
-enum { PASS, FAIL, SKIP, NSTATUS };
-static const char *const status_name[NSTATUS] = {"PASS", "FAIL", "SKIP"};
+static const char *const status_name[NSTATUS] = {"PASS", "FAIL", "SKIP", "NOCOMPILE"};
 
 typedef struct result {
 	char *folder, *test;
@@ -63,34 +72,13 @@ typedef struct result {
 	char *reason;           /* NULL for PASS */
 } result;
 
-typedef struct options {
-	const char *root, *filter, *markdown;
-	const char **folders;
-	int n_folders;
-	bool verbose;
-} options;
-
 typedef struct run {
 	const options *o;
 	result *res;
 	size_t n_res, cap_res;
 } run;
 
-typedef struct tolerance {
-	double rtol, atol;
-} tolerance;
-
-/* One test: where it is and what happened. */
-typedef struct test {
-	char dir[DIR_MAX + 300];
-	char model[DIR_MAX + 320];
-	const options *o;
-	int status;
-	char reason[REASON_MAX];
-} test;
-
-__attribute__((format(printf, 2, 3)))
-static int failf(test *t, const char *fmt, ...)
+int failf(test *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -100,13 +88,17 @@ static int failf(test *t, const char *fmt, ...)
 	return -1;
 }
 
+static _Noreturn void out_of_memory(void)
+{
+	fputs("condense-conformance: out of memory\n", stderr);
+	exit(1);
+}
+
 static char *xstrdup(const char *s)
 {
 	char *d = strdup(s ? s : "");
-	if (d == NULL) {
-		fputs("condense-conformance: out of memory\n", stderr);
-		exit(1);
-	}
+	if (d == NULL)
+		out_of_memory();
 	return d;
 }
 
@@ -116,8 +108,7 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* The first error of c without its "file:line:col: " prefix. */
-static const char *diag_text(const ir_ctx *c, const char *file)
+const char *diag_text(const ir_ctx *c, const char *file)
 {
 	const char *s = c->first_error;
 	size_t n = strlen(file);
@@ -149,7 +140,7 @@ static double json_number(const char *text, const char *key, double dflt)
 	return end == p || !isfinite(v) || v < 0 ? dflt : v;
 }
 
-static tolerance read_tolerance(const char *dir)
+tolerance read_tolerance(const char *dir)
 {
 	tolerance tol = {DEFAULT_RTOL, DEFAULT_ATOL};
 	char path[DIR_MAX + 320], text[65536];
@@ -196,9 +187,8 @@ static bool same_shape(const ir_type *a, const ir_type *b)
 	return a->dtype == b->dtype && a->rank == b->rank && memcmp(a->dims, b->dims, sizeof a->dims) == 0;
 }
 
-/* Output k of a data set: 0, or -1 with the first difference in t. */
-static int compare(test *t, const char *where, int k, const interp_tensor *got, const interp_tensor *want,
-		   tolerance tol)
+int compare(test *t, const char *where, int k, const interp_tensor *got, const interp_tensor *want,
+	    tolerance tol)
 {
 	char g[300], w[300];
 	int64_t n = 0, bad = 0, first = -1;
@@ -223,12 +213,6 @@ static int compare(test *t, const char *where, int k, const interp_tensor *got, 
 }
 
 /* ---- data sets ------------------------------------------------------------ */
-
-typedef struct data_set {
-	char where[64];         /* "data set N: " when the test has several, else "" */
-	uint32_t n_in, n_out;
-	interp_tensor *in, *want;
-} data_set;
 
 /* dir/PREFIX_K.pb for K = 0.. while they exist, at most max. */
 static uint32_t count_files(const char *dir, const char *prefix, uint32_t max)
@@ -260,6 +244,7 @@ static int load_data_set(test *t, ir_ctx *c, int index, bool several, data_set *
 {
 	char dir[DIR_MAX + 340];
 	snprintf(dir, sizeof dir, "%s/test_data_set_%d", t->dir, index);
+	d->index = index;
 	d->where[0] = '\0';
 	if (several)
 		snprintf(d->where, sizeof d->where, "data set %d: ", index);
@@ -303,7 +288,7 @@ static int check_run(test *t, ir_ctx *c, ir_ctx *gc, const ir_graph *g, interp_t
 	for (uint32_t k = 0; k < g->n_outputs; k++)
 		if (compare(t, d->where, (int)k, &got[k], &d->want[k], tol) < 0)
 			return -1;
-	return 0;
+	return t->cm ? cm_data_set(t, g, in, got, d) : 0;
 }
 
 /* ---- inputs the importer needs constant ------------------------------------ */
@@ -390,6 +375,8 @@ static int run_with_consts(test *t, ir_ctx *c, const char **names, const data_se
 		ir_graph *g = onnx_import_file(gc, t->model, &o, &st);
 		bool again = g == NULL && level == 1 && needs_consts(gc, st);
 		int rc = g ? check_run(t, c, gc, g, rest, d, tol) : again ? 0 : import_failed(t, gc, st);
+		if (rc == 0 && g && t->cm)
+			cm_compile(t, g, d->index);
 		ir_ctx_free(gc);
 		if (!again)
 			return rc;
@@ -440,10 +427,12 @@ static int test_protected(ir_ctx *c, void *ud)
 	for (int i = 0; i < n; i++)
 		if (run_data_set(t, c, g, i, n, tol) < 0)
 			return -1;
+	if (g && t->cm)
+		cm_compile(t, g, -1);
 	return 0;
 }
 
-static void run_test(test *t)
+void run_test(test *t)
 {
 	ir_ctx *c = ir_ctx_new(ARENA_LIMIT);
 	if (c == NULL) {
@@ -465,10 +454,8 @@ static void record(run *r, const char *folder, const char *name, const test *t)
 	if (r->n_res == r->cap_res) {
 		r->cap_res = r->cap_res ? 2 * r->cap_res : 256;
 		r->res = realloc(r->res, r->cap_res * sizeof *r->res);
-		if (r->res == NULL) {
-			fputs("condense-conformance: out of memory\n", stderr);
-			exit(1);
-		}
+		if (r->res == NULL)
+			out_of_memory();
 	}
 	r->res[r->n_res++] = (result){xstrdup(folder), xstrdup(name), t->status,
 				      t->status == PASS ? NULL : xstrdup(t->reason)};
@@ -481,41 +468,144 @@ static int is_test_dir(const struct dirent *e)
 
 static void tally(const run *r, const char *folder, int count[NSTATUS])
 {
-	count[PASS] = count[FAIL] = count[SKIP] = 0;
+	memset(count, 0, NSTATUS * sizeof *count);
 	for (size_t i = 0; i < r->n_res; i++)
 		if (folder == NULL || strcmp(r->res[i].folder, folder) == 0)
 			count[r->res[i].status]++;
 }
 
-static int run_folder(run *r, const char *folder)
+/* "FOLDER: " (unless folder is NULL) and the counts; the compiled mode
+** adds the tests it could not compile. */
+static void print_summary(const run *r, const char *folder)
 {
-	char dir[DIR_MAX];
-	struct dirent **names;
 	int count[NSTATUS];
-	snprintf(dir, sizeof dir, "%s/%s", r->o->root, folder);
-	int n = scandir(dir, &names, is_test_dir, alphasort);
+	tally(r, folder, count);
+	if (folder)
+		printf("%s: ", folder);
+	printf("%d passed, %d failed, %d skipped", count[PASS], count[FAIL], count[SKIP]);
+	if (r->o->compiled)
+		printf(", %d not compiled", count[NOCOMPILE]);
+	putchar('\n');
+}
+
+static void print_result(run *r, const char *folder, const char *name, const test *t)
+{
+	printf("%s %s/%s%s%s\n", status_name[t->status], folder, name, t->reason[0] ? ": " : "", t->reason);
+	fflush(stdout);
+	record(r, folder, name, t);
+}
+
+static void init_test(test *t, const options *o, const char *dir, const char *name)
+{
+	t->o = o;
+	snprintf(t->dir, sizeof t->dir, "%s/%s", dir, name);
+	snprintf(t->model, sizeof t->model, "%s/model.onnx", t->dir);
+}
+
+/* The tests of ROOT/folder that pass the filter, sorted, into *names and
+** dir; -1 after a message when the folder cannot be read. */
+static int list_folder(const options *o, const char *folder, char dir[DIR_MAX], char ***names)
+{
+	struct dirent **ents;
+	snprintf(dir, DIR_MAX, "%s/%s", o->root, folder);
+	int n = scandir(dir, &ents, is_test_dir, alphasort), k = 0;
 	if (n < 0)
 		return fprintf(stderr, "condense-conformance: cannot read '%s'\n", dir), -1;
+	*names = calloc((size_t)n + 1, sizeof **names);
+	for (int i = 0; i < n; i++) {
+		if (*names && (o->filter == NULL || strstr(ents[i]->d_name, o->filter)))
+			(*names)[k++] = xstrdup(ents[i]->d_name);
+		free(ents[i]);
+	}
+	free(ents);
+	if (*names == NULL)
+		out_of_memory();
+	return k;
+}
+
+static void free_names(char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The interpreter mode: each test of folder in turn, printed as it ends. */
+static int run_folder(run *r, const char *folder)
+{
+	char dir[DIR_MAX], **names;
+	int n = list_folder(r->o, folder, dir, &names);
+	if (n < 0)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		test *t = calloc(1, sizeof *t);
-		const char *name = names[i]->d_name;
-		if (t != NULL && (r->o->filter == NULL || strstr(name, r->o->filter))) {
-			t->o = r->o;
-			snprintf(t->dir, sizeof t->dir, "%s/%s", dir, name);
-			snprintf(t->model, sizeof t->model, "%s/model.onnx", t->dir);
+		if (t != NULL) {
+			init_test(t, r->o, dir, names[i]);
 			run_test(t);
-			printf("%s %s/%s%s%s\n", status_name[t->status], folder, name, t->reason[0] ? ": " : "",
-			       t->reason);
-			fflush(stdout);
-			record(r, folder, name, t);
+			print_result(r, folder, names[i], t);
 		}
 		free(t);
-		free(names[i]);
 	}
-	free(names);
-	tally(r, folder, count);
-	printf("%s: %d passed, %d failed, %d skipped\n", folder, count[PASS], count[FAIL], count[SKIP]);
+	free_names(names, n);
+	print_summary(r, folder);
 	return 0;
+}
+
+/* The tests of every folder, for the compiled mode, which runs them all
+** at once; n_tests[f] is -1 for a folder that cannot be read. */
+typedef struct test_list {
+	test *tests;
+	int n, *n_tests;
+	char ***names;
+} test_list;
+
+static int list_all(const options *o, test_list *l)
+{
+	int rc = 0;
+	l->n_tests = calloc((size_t)o->n_folders + 1, sizeof *l->n_tests);
+	l->names = calloc((size_t)o->n_folders + 1, sizeof *l->names);
+	if (l->n_tests == NULL || l->names == NULL)
+		out_of_memory();
+	for (int f = 0; f < o->n_folders; f++) {
+		char dir[DIR_MAX];
+		l->n_tests[f] = list_folder(o, o->folders[f], dir, &l->names[f]);
+		rc |= l->n_tests[f] < 0;
+		l->n += l->n_tests[f] > 0 ? l->n_tests[f] : 0;
+	}
+	l->tests = calloc((size_t)l->n + 1, sizeof *l->tests);
+	if (l->tests == NULL)
+		out_of_memory();
+	for (int f = 0, k = 0; f < o->n_folders; f++)
+		for (int i = 0; i < l->n_tests[f]; i++) {
+			char dir[DIR_MAX];
+			snprintf(dir, sizeof dir, "%s/%s", o->root, o->folders[f]);
+			init_test(&l->tests[k++], o, dir, l->names[f][i]);
+		}
+	return rc ? -1 : 0;
+}
+
+/* The compiled mode: every test of every folder, then the report in the
+** interpreter mode's order.  Returns -1 when a folder could not be read,
+** -2 when the compiled mode cannot run at all. */
+static int run_compiled(run *r)
+{
+	test_list l = {0};
+	int rc = list_all(r->o, &l);
+	if (cm_run(r->o, l.tests, l.n) < 0)
+		rc = -2;
+	for (int f = 0, k = 0; f < r->o->n_folders && rc != -2; f++) {
+		for (int i = 0; i < l.n_tests[f]; i++)
+			print_result(r, r->o->folders[f], l.names[f][i], &l.tests[k++]);
+		if (l.n_tests[f] >= 0)
+			print_summary(r, r->o->folders[f]);
+	}
+	for (int f = 0; f < r->o->n_folders; f++)
+		if (l.n_tests[f] >= 0)
+			free_names(l.names[f], l.n_tests[f]);
+	free(l.names);
+	free(l.n_tests);
+	free(l.tests);
+	return rc;
 }
 
 /* ---- the markdown report ------------------------------------------------- */
@@ -533,10 +623,8 @@ static void bump(counter **v, int *n, const char *key)
 			return;
 		}
 	*v = realloc(*v, (size_t)(*n + 1) * sizeof **v);
-	if (*v == NULL) {
-		fputs("condense-conformance: out of memory\n", stderr);
-		exit(1);
-	}
+	if (*v == NULL)
+		out_of_memory();
 	(*v)[(*n)++] = (counter){xstrdup(key), 1};
 }
 
@@ -585,17 +673,29 @@ static void put_cell(FILE *f, const char *s)
 	}
 }
 
-static void md_counts(FILE *f, const run *r)
+/* One row of the counts; the compiled mode has a "not compiled" column. */
+static void md_count_row(FILE *f, const run *r, const char *folder)
 {
 	int c[NSTATUS];
-	fputs("| folder | tests | passed | failed | skipped |\n|---|--:|--:|--:|--:|\n", f);
-	for (int i = 0; i < r->o->n_folders; i++) {
-		tally(r, r->o->folders[i], c);
-		fprintf(f, "| %s | %d | %d | %d | %d |\n", r->o->folders[i], c[PASS] + c[FAIL] + c[SKIP], c[PASS],
-			c[FAIL], c[SKIP]);
-	}
-	tally(r, NULL, c);
-	fprintf(f, "| **total** | %d | %d | %d | %d |\n\n", c[PASS] + c[FAIL] + c[SKIP], c[PASS], c[FAIL], c[SKIP]);
+	tally(r, folder, c);
+	fprintf(f, "| %s | %d | %d | %d | %d |", folder ? folder : "**total**",
+		c[PASS] + c[FAIL] + c[SKIP] + c[NOCOMPILE], c[PASS], c[FAIL], c[SKIP]);
+	if (r->o->compiled)
+		fprintf(f, " %d |", c[NOCOMPILE]);
+	fputc('\n', f);
+}
+
+static void md_counts(FILE *f, const run *r)
+{
+	if (r->o->compiled)
+		fputs("| folder | tests | passed | failed | skipped | not compiled |\n"
+		      "|---|--:|--:|--:|--:|--:|\n", f);
+	else
+		fputs("| folder | tests | passed | failed | skipped |\n|---|--:|--:|--:|--:|\n", f);
+	for (int i = 0; i < r->o->n_folders; i++)
+		md_count_row(f, r, r->o->folders[i]);
+	md_count_row(f, r, NULL);
+	fputc('\n', f);
 }
 
 static void md_table(FILE *f, const char *head, counter *v, int n)
@@ -654,6 +754,23 @@ static void md_skips(FILE *f, const run *r)
 	md_table(f, "reason", other, n_other);
 }
 
+/* The compiled mode's tests the code generator refused, by reason. */
+static void md_nocompile(FILE *f, const run *r)
+{
+	counter *v = NULL;
+	int n = 0;
+	char generic[REASON_MAX];
+	for (size_t i = 0; i < r->n_res; i++) {
+		if (r->res[i].status != NOCOMPILE)
+			continue;
+		generic_reason(r->res[i].reason, generic, sizeof generic);
+		bump(&v, &n, generic);
+	}
+	fputs("## Not compiled\n\nTests the interpreter passes but the code generator refuses, by its "
+	      "first diagnostic.\n\n", f);
+	md_table(f, "reason", v, n);
+}
+
 static void md_failures(FILE *f, const run *r)
 {
 	int n = 0;
@@ -668,6 +785,31 @@ static void md_failures(FILE *f, const run *r)
 	}
 	if (n == 0)
 		fputs("| (none) | |\n", f);
+}
+
+static void md_compiled_mode(FILE *f)
+{
+	fputs("\n## Compiled mode\n\n"
+	      "`condense-conformance --compiled TARGET` (TARGET `host`, `x86_64-linux-gnu`,\n"
+	      "`aarch64-linux-gnu` or `riscv64-linux-gnu`) also compiles every test the\n"
+	      "interpreter passes: the same imported graph (the per-data-set constant\n"
+	      "imports included) goes through `condense compile`'s pass pipeline and code\n"
+	      "generator into an object, and a generic harness (`test/onnx/harness.c`)\n"
+	      "drives it through its `condense_model` descriptor: inputs from the data set,\n"
+	      "outputs compared with the expected ones exactly as above. Up to `--batch`\n"
+	      "objects (100) link with the harness into one executable, built by the\n"
+	      "target's GCC (`-static` for the cross targets) and run natively or under\n"
+	      "`qemu-aarch64` / `qemu-riscv64 -cpu rv64,v=true,vlen=128`; `--jobs N`\n"
+	      "compiles and runs N at a time.\n\n"
+	      "The harness surrounds every buffer with guard bytes (a write outside the\n"
+	      "outputs and scratch fails the test, as does a change to an input), fills\n"
+	      "outputs and scratch with garbage before each run, runs each model twice with\n"
+	      "different garbage and requires identical outputs, and requires run to\n"
+	      "return 0. An object that calls anything but `memcpy` or `memset` fails. A\n"
+	      "crash or a time-out (`--timeout`, 60 s) fails that test only. A test the\n"
+	      "code generator refuses is `NOCOMPILE`, counted apart (`--strict`: as a\n"
+	      "failure); the last line is `N passed, M failed, K skipped, C not compiled`.\n",
+	      f);
 }
 
 static int write_markdown(const run *r)
@@ -685,11 +827,18 @@ static int write_markdown(const run *r)
 	      "`data.json` says otherwise; NaN matches NaN). It is skipped when the importer\n"
 	      "reports the model as unsupported, and fails otherwise. A model that needs a\n"
 	      "graph input constant (a Reshape shape, Slice starts) is imported again with\n"
-	      "the data set's integer inputs, then all its inputs, as constants.\n\n## Counts\n\n",
+	      "the data set's integer inputs, then all its inputs, as constants.\n\n",
 	      f);
+	if (r->o->compiled)
+		fprintf(f, "This report is of the compiled mode for target `%s` (see the last section).\n\n",
+			r->o->compiled);
+	fputs("## Counts\n\n", f);
 	md_counts(f, r);
 	md_skips(f, r);
+	if (r->o->compiled)
+		md_nocompile(f, r);
 	md_failures(f, r);
+	md_compiled_mode(f);
 	if (fclose(f) != 0)
 		return fprintf(stderr, "condense-conformance: error writing '%s'\n", r->o->markdown), -1;
 	return 0;
@@ -699,12 +848,48 @@ static int write_markdown(const run *r)
 
 static const char *const default_folders[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
 
-static int usage(void)
+static int usage(FILE *f, int status)
 {
-	fputs("usage: condense-conformance [--root DIR] [--filter TEXT] [--markdown FILE] [-v]\n"
-	      "                            [FOLDER...]\n",
-	      stderr);
-	return 2;
+	fprintf(f,
+		"usage: condense-conformance [--root DIR] [--filter TEXT] [--markdown FILE] [-v]\n"
+		"           [--compiled TARGET [--jobs N] [--batch N] [--timeout SECONDS] [--strict]\n"
+		"            [--keep-temp] [--src DIR]] [FOLDER...]\n"
+		"TARGET: %s\n",
+		cm_target_names);
+	return status;
+}
+
+/* The number after option a, in [lo, hi]; -1 when it is not one. */
+static int int_value(const char *a, const char *v, int lo, int hi)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end || n < lo || n > hi)
+		return fprintf(stderr, "condense-conformance: bad %s '%s'\n", a, v), -1;
+	return (int)n;
+}
+
+/* An option with a value at argv[*i]; 1 when a is not one, -1 on error. */
+static int value_option(options *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char **slot = strcmp(a, "--root") == 0       ? &o->root
+			    : strcmp(a, "--filter") == 0   ? &o->filter
+			    : strcmp(a, "--markdown") == 0 ? &o->markdown
+			    : strcmp(a, "--compiled") == 0 ? &o->compiled
+			    : strcmp(a, "--src") == 0      ? &o->src_dir : NULL;
+	int *num = strcmp(a, "--jobs") == 0 ? &o->jobs : strcmp(a, "--batch") == 0 ? &o->batch
+		   : strcmp(a, "--timeout") == 0 ? &o->timeout : NULL;
+	if ((!slot && !num) || *i + 1 >= argc)
+		return 1;
+	const char *v = argv[++*i];
+	if (slot)
+		*slot = v;
+	else if ((*num = int_value(a, v, 1, 100000)) < 0)
+		return -1;
+	if (slot == &o->compiled && !cm_known_target(v))
+		return fprintf(stderr, "condense-conformance: unknown target '%s'\n", v), -1;
+	return 0;
 }
 
 /* Returns -1 to go on, else the exit status. */
@@ -712,15 +897,21 @@ static int parse_args(int argc, char **argv, options *o)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char **slot = strcmp(a, "--root") == 0 ? &o->root
-				    : strcmp(a, "--filter") == 0 ? &o->filter
-				    : strcmp(a, "--markdown") == 0 ? &o->markdown : NULL;
-		if (slot && i + 1 < argc)
-			*slot = argv[++i];
-		else if (strcmp(a, "-v") == 0)
+		int rc = value_option(o, argc, argv, &i);
+		if (rc < 0)
+			return usage(stderr, 2);
+		if (rc == 0)
+			continue;
+		if (strcmp(a, "-v") == 0)
 			o->verbose = true;
+		else if (strcmp(a, "--strict") == 0)
+			o->strict = true;
+		else if (strcmp(a, "--keep-temp") == 0)
+			o->keep_temp = true;
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			return usage(stdout, 0);
 		else if (a[0] == '-')
-			return fprintf(stderr, "condense-conformance: bad option '%s'\n", a), usage();
+			return fprintf(stderr, "condense-conformance: bad option '%s'\n", a), usage(stderr, 2);
 		else
 			o->folders[o->n_folders++] = a;
 	}
@@ -733,18 +924,26 @@ static int parse_args(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
-	options o = {.root = DEFAULT_ROOT, .folders = calloc((size_t)argc + 4, sizeof(char *))};
+	options o = {.root = DEFAULT_ROOT, .folders = calloc((size_t)argc + 4, sizeof(char *)),
+		     .src_dir = CONDENSE_SOURCE_DIR, .batch = 100, .timeout = 60};
 	run r = {.o = &o};
 	int count[NSTATUS], rc = o.folders ? parse_args(argc, argv, &o) : 1;
 	if (rc >= 0)
 		return rc;
 	rc = 0;
-	for (int i = 0; i < o.n_folders; i++)
-		rc |= run_folder(&r, o.folders[i]) < 0;
+	if (o.compiled) {
+		int crc = run_compiled(&r);
+		if (crc == -2)
+			return free(o.folders), 2;
+		rc = crc < 0;
+	} else {
+		for (int i = 0; i < o.n_folders; i++)
+			rc |= run_folder(&r, o.folders[i]) < 0;
+	}
 	if (o.markdown && write_markdown(&r) < 0)
 		rc = 1;
 	tally(&r, NULL, count);
-	printf("%d passed, %d failed, %d skipped\n", count[PASS], count[FAIL], count[SKIP]);
+	print_summary(&r, NULL);
 	for (size_t i = 0; i < r.n_res; i++) {
 		free(r.res[i].folder);
 		free(r.res[i].test);
@@ -752,5 +951,5 @@ int main(int argc, char **argv)
 	}
 	free(r.res);
 	free(o.folders);
-	return rc || count[FAIL] ? 1 : 0;
+	return rc || count[FAIL] || (o.strict && count[NOCOMPILE]) ? 1 : 0;
 }
