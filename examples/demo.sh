@@ -53,7 +53,7 @@ compiled host cc "" 20
 echo
 echo "== the same app cross-compiled, under qemu (latency is emulated time)"
 compiled aarch64 aarch64-linux-gnu-gcc qemu-aarch64 2 --target aarch64-linux-gnu
-compiled riscv64 riscv64-linux-gnu-gcc "qemu-riscv64 -cpu rv64,v=true,vlen=128" 2 --target riscv64-linux-gnu
+compiled riscv64 riscv64-linux-gnu-gcc "qemu-riscv64 -cpu rv64,v=true,vext_spec=v1.0,vlen=128" 2 --target riscv64-linux-gnu
 echo
 echo "== input: $HERE/demo.cir ($(grep -c '^  %' "$HERE/demo.cir") ops, constants included)"
 "$BIN/condense-opt" "$HERE/demo.cir" > "$TMP/in.cir"
