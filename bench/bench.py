@@ -168,7 +168,10 @@ def prepare_models(work, names):
         ref = np.load(os.path.join(ddir, "test_logits_torch.npy"))[:1]
         np.save(os.path.join(mdir, "digits.input.npy"), x)
         np.save(os.path.join(mdir, "digits.output.npy"), ref)
-        out["digits"] = {"onnx": os.path.join(ddir, "digits.onnx"),
+        # A copy: peers write beside the model (onnx2tf rewrites it, peer
+        # outputs land next to it), and the committed file must stay as is.
+        shutil.copyfile(os.path.join(ddir, "digits.onnx"), os.path.join(mdir, "digits.onnx"))
+        out["digits"] = {"onnx": os.path.join(mdir, "digits.onnx"),
                          "input": os.path.join(mdir, "digits.input.npy"),
                          "ref": os.path.join(mdir, "digits.output.npy")}
     return out
@@ -617,8 +620,8 @@ def write_report(path, env, args, models, results, elapsed):
     w("")
     w("## condense")
     w("")
-    w("| model | status | latency | condense / ORT | text | rodata | text + rodata | scratch | compile time | harness |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    w("| model | status | latency | condense / ORT | CPU time condense / ORT | text | rodata | text + rodata | scratch | compile time | harness |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for model in models:
         r = results[model].get("condense", {})
         s = summarize(r)
@@ -626,12 +629,14 @@ def write_report(path, env, args, models, results, elapsed):
         if r.get("error") or not s:
             reason = r.get("error") or "not measured"
             status = reason if reason.startswith("pending") else "failed: " + reason
-            w("| %s | %s | | | | | | | | |" % (MODEL_TITLES[model], md_escape(short_reason(status, 240))))
+            w("| %s | %s | | | | | | | | | |" % (MODEL_TITLES[model], md_escape(short_reason(status, 240))))
             continue
         ratio = fmt_ratio(s["median_us"] / ort["median_us"]) if ort else "- (no ORT number)"
+        cratio = (fmt_ratio(s["cpu_us"] / ort["cpu_us"])
+                  if ort and s.get("cpu_us") and ort.get("cpu_us") else "-")
         t, ro = r.get("text"), r.get("rodata")
-        w("| %s | measured | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            MODEL_TITLES[model], fmt_us(s["median_us"]), ratio, fmt_bytes(t), fmt_bytes(ro),
+        w("| %s | measured | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            MODEL_TITLES[model], fmt_us(s["median_us"]), ratio, cratio, fmt_bytes(t), fmt_bytes(ro),
             fmt_bytes(t + ro) if t is not None and ro is not None else "-",
             fmt_bytes(r.get("scratch")), fmt_s(r.get("prep_s")), r.get("harness", "-")))
     w("")
