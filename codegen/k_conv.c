@@ -9,9 +9,11 @@
 **  - depthwise (2-D, one input channel per group): direct convolution of a
 **    zero-padded copy of each input plane (in the workspace, so the inner
 **    loop has no bounds checks), vectorized along the output width;
-**  - everything else: im2col of a block of output rows into the workspace
-**    (row k = (channel, kernel offset), column = output pixel), sized to
-**    stay in L2, then the GEMM engine on that block.
+**  - everything else: im2col into the workspace (row k = (input channel,
+**    kernel offset), column = output pixel) for a block of output rows,
+**    a few input channels (about LIN_KC_MAX rows of k) at a time: each
+**    chunk is consumed by one pass of the GEMM engine while it is in L1,
+**    the passes summing into the output.
 ** Weights are constants in practice and are packed at compile time; a
 ** run-time weight tensor is read in place with strides.
 **
@@ -367,7 +369,7 @@ static void conv_pointwise(cg *g, const conv_ctx *c)
 	lin_a a = group_a(g, c, gi);
 	lin_b b = {lin_gep(g, c->xp, mul_i(g, chan, x->in_sz)), x->in_sz, false, false};
 	lin_epi e = group_epi(g, c, bi, gi, cg_i64(g, 0));
-	lin_gemm(g, &c->t, x->mg, x->out_sz, x->cg, &a, &b, &e, 0);
+	lin_gemm(g, &c->t, x->mg, x->out_sz, x->cg, &a, &b, &e);
 	lin_endloop(g, &lg);
 	lin_endloop(g, &lb);
 }
@@ -550,7 +552,7 @@ static void dw_tile(cg *g, const conv_ctx *c, const dw_ctx *d, LLVMValueRef prow
 		}
 	}
 	for (int v = 0; v < nvec; v++)
-		lin_store(g, &c->t, &d->e, d->m, add_i(g, col, add_i(g, ox0, cg_i64(g, (int64_t)v * vl))),
+		lin_store(g, &d->e, d->m, add_i(g, col, add_i(g, ox0, cg_i64(g, (int64_t)v * vl))),
 			  acc[v], v == nvec - 1 ? last : vl);
 }
 
@@ -620,33 +622,26 @@ static void conv_depthwise(cg *g, const conv_ctx *c)
 
 /* ---- Conv ------------------------------------------------------------------------- */
 
-typedef struct wsrc {
+/* A constant weight tensor read as the GEMM's A matrices of every group. */
+typedef struct wmat {
 	const lin_src *s;
-	int64_t mg, kdim;
-	int64_t g0;                     /* first row of the group */
-} wsrc;
+	int64_t rows, depth;            /* of one group's matrix */
+} wmat;
 
+/* Conv: W [M][cg*k] is already [group][mg][cg*k]. */
 static float conv_w_get(const void *ud, int64_t i, int64_t k)
 {
-	const wsrc *w = ud;
-	return lin_src_get(w->s, (w->g0 + i) * w->kdim + k);
+	const wmat *w = ud;
+	return lin_src_get(w->s, i * w->depth + k);
 }
 
-/* Each group's [mg][kdim] rows of W packed into panels, one after another. */
-static LLVMValueRef pack_groups(cg *g, const lin_tile *t, const lin_src *s, int64_t group, int64_t mg,
-				int64_t kdim, int64_t *per)
+/* ConvTranspose: row r of group q (an output channel and kernel offset)
+** by input channel c of the group is W [C][mg*k] at (q*cg + c, r). */
+static float convt_w_get(const void *ud, int64_t i, int64_t c)
 {
-	int64_t mp = (mg + t->mr - 1) / t->mr * t->mr;
-	*per = mp * kdim;
-	float *all = ir_alloc_array(g->c, (size_t)(group * *per) + 1, sizeof *all);
-	for (int64_t gi = 0; gi < group; gi++) {
-		wsrc w = {s, mg, kdim, gi * mg};
-		for (int64_t i = 0; i < mg; i++)
-			for (int64_t k = 0; k < kdim; k++)
-				all[gi * *per + (i / t->mr) * kdim * t->mr + k * t->mr + i % t->mr] =
-					conv_w_get(&w, i, k);
-	}
-	return cg_const_bytes(g, all, group * *per * (int64_t)sizeof *all, "pw");
+	const wmat *w = ud;
+	int64_t q = i / w->rows, r = i % w->rows;
+	return lin_src_get(w->s, (q * w->depth + c) * w->rows + r);
 }
 
 static int conv_float(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out, const cgeo *x,
@@ -661,7 +656,8 @@ static int conv_float(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *ou
 	lin_src sw = {NULL, in[1].konst, dt, cg_numel(in[1].type)};
 	c.xp = lin_src_ptr(g, &sx, &in[0], &ws);
 	if (in[1].konst && alg != ALG_DEPTHWISE) {
-		c.w = pack_groups(g, &c.t, &sw, x->group, x->mg, c.kdim, &c.wgroup);
+		wmat wm = {&sw, x->mg, c.kdim};
+		c.w = lin_pack_a(g, &c.t, x->group, x->mg, c.kdim, conv_w_get, &wm, &c.wgroup);
 		c.wpacked = true;
 	} else {
 		c.w = lin_src_ptr(g, &sw, &in[1], &ws);
@@ -717,29 +713,6 @@ int cg_k_conv(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 }
 
 /* ---- ConvTranspose ------------------------------------------------------------------ */
-
-static float convt_w_get(const void *ud, int64_t r, int64_t c)
-{
-	const wsrc *w = ud;
-	/* W [C][mg][k...]: row r = (m, kernel offset), column c an input channel of the group. */
-	return lin_src_get(w->s, (w->g0 + c) * w->kdim + r);
-}
-
-/* W^T of every group packed: rows (m, kernel offset), depth the group's channels. */
-static LLVMValueRef pack_convt(cg *g, const lin_tile *t, const lin_src *s, const cgeo *x, int64_t *per)
-{
-	int64_t rows = x->mg * x->k_sz, mp = (rows + t->mr - 1) / t->mr * t->mr;
-	*per = mp * x->cg;
-	float *all = ir_alloc_array(g->c, (size_t)(x->group * *per) + 1, sizeof *all);
-	for (int64_t gi = 0; gi < x->group; gi++) {
-		wsrc w = {s, x->mg, rows, gi * x->cg};
-		for (int64_t i = 0; i < rows; i++)
-			for (int64_t k = 0; k < x->cg; k++)
-				all[gi * *per + (i / t->mr) * x->cg * t->mr + k * t->mr + i % t->mr] =
-					convt_w_get(&w, i, k);
-	}
-	return cg_const_bytes(g, all, x->group * *per * (int64_t)sizeof *all, "pw");
-}
 
 typedef struct convt_ctx {
 	const cgeo *x;
@@ -819,7 +792,7 @@ static void convt_emit(cg *g, const lin_tile *t, const cgeo *x, const convt_ops 
 	int o = x->n - 1;
 	convt_ctx u = {.x = x, .iw = x->in[o], .ow = x->out[o], .kw = x->k[o], .taps = x->k_sz / x->k[o],
 		       .cols = cols};
-	u.in_rows = x->in_sz / u.iw;
+	u.in_rows = u.iw ? x->in_sz / u.iw : 0;
 	u.tab = i32_table(g, row_table(g, x, x->in, x->out, u.in_rows, u.taps), u.in_rows * u.taps);
 	lin_loopv lb, lg;
 	LLVMValueRef bi = lin_loop(g, &lb, x->batch);
@@ -829,7 +802,7 @@ static void convt_emit(cg *g, const lin_tile *t, const cgeo *x, const convt_ops 
 	lin_a a = {lin_gep(g, p->w, mul_i(g, gi, p->wgroup)), 1, x->mg * x->k_sz, p->wpacked};
 	lin_b b = {lin_gep(g, p->xp, mul_i(g, chan, x->in_sz)), x->in_sz, false, false};
 	lin_epi e = {.y = cols, .y_rs = x->in_sz, .alpha = 1};
-	lin_gemm(g, t, x->mg * x->k_sz, x->in_sz, x->cg, &a, &b, &e, 0);
+	lin_gemm(g, t, x->mg * x->k_sz, x->in_sz, x->cg, &a, &b, &e);
 	u.y = lin_gep(g, p->y, mul_i(g, add_i(g, mul_i(g, bi, x->m), m0), x->out_sz));
 	convt_init(g, &u, p->bias, m0, t->vl);
 	convt_scatter(g, &u);
@@ -857,7 +830,8 @@ int cg_k_convtranspose(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *o
 	lin_src sw = {NULL, in[1].konst, dt, cg_numel(in[1].type)};
 	p.xp = lin_src_ptr(g, &sx, &in[0], &ws);
 	if (in[1].konst) {
-		p.w = pack_convt(g, &t, &sw, &x, &p.wgroup);
+		wmat wm = {&sw, x.mg * x.k_sz, x.cg};
+		p.w = lin_pack_a(g, &t, x.group, x.mg * x.k_sz, x.cg, convt_w_get, &wm, &p.wgroup);
 		p.wpacked = true;
 	} else {
 		p.w = lin_src_ptr(g, &sw, &in[1], &ws);

@@ -143,13 +143,12 @@ static LLVMValueRef add_c(cg *g, LLVMValueRef i, int64_t c)
 	return c ? LLVMBuildNSWAdd(g->b, i, cg_i64(g, c), "") : i;
 }
 
-void lin_store(cg *g, const lin_tile *t, const lin_epi *e, LLVMValueRef row, LLVMValueRef col,
+void lin_store(cg *g, const lin_epi *e, LLVMValueRef row, LLVMValueRef col,
 	       LLVMValueRef acc, int lanes)
 {
 	LLVMBuilderRef b = g->b;
 	int vl = (int)LLVMGetVectorSize(LLVMTypeOf(acc));
 	LLVMValueRef v = acc;
-	(void)t;
 	if (e->alpha != 1)
 		v = LLVMBuildFMul(b, v, fconst(g, LLVMTypeOf(v), e->alpha), "");
 	if (e->bias)
@@ -287,14 +286,14 @@ static void tile_store(cg *g, const gemm_ctx *x, lin_part part, LLVMValueRef row
 	const lin_epi *e = x->e;
 	int vl = x->t->vl;
 	if (part == LIN_ALL) {
-		lin_store(g, x->t, e, row, col, acc, lanes);
+		lin_store(g, e, row, col, acc, lanes);
 		return;
 	}
 	LLVMValueRef yp = lin_gep(g, e->y, LLVMBuildNSWAdd(g->b, mul_c(g, row, e->y_rs), col, ""));
 	if (part != LIN_FIRST)
 		acc = LLVMBuildFAdd(g->b, acc, lin_load(g, yp, vl, lanes), "");
 	if (part == LIN_LAST)
-		lin_store(g, x->t, e, row, col, acc, lanes);
+		lin_store(g, e, row, col, acc, lanes);
 	else
 		lin_store_vec(g, yp, acc, vl, lanes);
 }
@@ -443,14 +442,12 @@ void lin_gemm_pass(cg *g, const lin_tile *t, int64_t m, int64_t n, int64_t k, LL
 }
 
 void lin_gemm(cg *g, const lin_tile *t, int64_t m, int64_t n, int64_t k, const lin_a *a,
-	      const lin_b *b, const lin_epi *e, int64_t nb)
+	      const lin_b *b, const lin_epi *e)
 {
 	if (m <= 0 || n <= 0)
 		return;
 	gemm_ctx x = {t, m, n, k, a, b, e};
-	if (nb <= 0 || nb > n)
-		nb = lin_block_cols(t, n, k);
-	int64_t full = n / nb, rem = n % nb;
+	int64_t nb = lin_block_cols(t, n, k), full = n / nb, rem = n % nb;
 	if (full > 0) {
 		lin_loopv l;
 		LLVMValueRef j = lin_loop(g, &l, full);
@@ -464,7 +461,9 @@ void lin_gemm(cg *g, const lin_tile *t, int64_t m, int64_t n, int64_t k, const l
 /* ---- tiles per target -------------------------------------------------------- */
 
 /* x86-64 has 16 vector registers: 4 x 3 accumulators leave room for the
-** three vectors of B and a broadcast.  AArch64 and RISC-V V have 32. */
+** three vectors of B and a broadcast.  AArch64 and RISC-V V have 32, but
+** 8 x 3 accumulators made LLVM spill in the unrolled k loop; 8 x 2 does
+** not.  Without vectors (vl 1) the tile is 16 scalar accumulators. */
 void lin_tile_for(const cg *g, lin_tile *t)
 {
 	int vl = g->vec_bytes / 4;
@@ -480,36 +479,37 @@ void lin_tile_for(const cg *g, lin_tile *t)
 		t->nv = 3;
 	} else {
 		t->mr = 8;
-		t->nv = 3;
+		t->nv = 2;
 	}
 	t->nrw = t->nv * t->vl;
 }
 
-void lin_tile_max(lin_tile *t)
-{
-	*t = (lin_tile){.vl = LIN_MAX_VL, .mr = LIN_MAX_MR, .nv = LIN_MAX_NRW / LIN_MAX_VL, .nrw = LIN_MAX_NRW};
-}
-
 /* ---- packing ------------------------------------------------------------------- */
 
-LLVMValueRef lin_pack_a(cg *g, const lin_tile *t, int64_t m, int64_t k, lin_getf *get, const void *ud)
+LLVMValueRef lin_pack_a(cg *g, const lin_tile *t, int64_t nmat, int64_t m, int64_t k, lin_getf *get,
+			const void *ud, int64_t *per)
 {
 	int64_t mr = t->mr, mp = (m + mr - 1) / mr * mr;
-	float *buf = ir_alloc_array(g->c, (size_t)(mp * k) + 1, sizeof *buf);
-	for (int64_t i = 0; i < m; i++)
-		for (int64_t kk = 0; kk < k; kk++)
-			buf[(i / mr) * k * mr + kk * mr + i % mr] = get(ud, i, kk);
-	return cg_const_bytes(g, buf, mp * k * (int64_t)sizeof *buf, "pa");
+	*per = mp * k;
+	float *buf = ir_alloc_array(g->c, (size_t)(nmat * *per) + 1, sizeof *buf);
+	for (int64_t q = 0; q < nmat; q++)
+		for (int64_t i = 0; i < m; i++)
+			for (int64_t kk = 0; kk < k; kk++)
+				buf[q * *per + (i / mr) * k * mr + kk * mr + i % mr] = get(ud, q * m + i, kk);
+	return cg_const_bytes(g, buf, nmat * *per * (int64_t)sizeof *buf, "pa");
 }
 
-LLVMValueRef lin_pack_b(cg *g, const lin_tile *t, int64_t k, int64_t n, lin_getf *get, const void *ud)
+LLVMValueRef lin_pack_b(cg *g, const lin_tile *t, int64_t nmat, int64_t k, int64_t n, lin_getf *get,
+			const void *ud, int64_t *per)
 {
 	int64_t nr = t->nrw, np = (n + nr - 1) / nr * nr;
-	float *buf = ir_alloc_array(g->c, (size_t)(np * k) + 1, sizeof *buf);
-	for (int64_t kk = 0; kk < k; kk++)
-		for (int64_t j = 0; j < n; j++)
-			buf[(j / nr) * k * nr + kk * nr + j % nr] = get(ud, kk, j);
-	return cg_const_bytes(g, buf, np * k * (int64_t)sizeof *buf, "pb");
+	*per = np * k;
+	float *buf = ir_alloc_array(g->c, (size_t)(nmat * *per) + 1, sizeof *buf);
+	for (int64_t q = 0; q < nmat; q++)
+		for (int64_t kk = 0; kk < k; kk++)
+			for (int64_t j = 0; j < n; j++)
+				buf[q * *per + (j / nr) * k * nr + kk * nr + j % nr] = get(ud, q * k + kk, j);
+	return cg_const_bytes(g, buf, nmat * *per * (int64_t)sizeof *buf, "pb");
 }
 
 /* ---- float operands and the workspace --------------------------------------------- */

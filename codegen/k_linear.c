@@ -149,38 +149,21 @@ static void mm_flt_body(cg *g, void *ud, LLVMValueRef ao, LLVMValueRef bo, LLVMV
 	lin_a a = {lin_gep(g, u->a, scaled(g, ao, x->m * x->k)), x->k, 1, false};
 	lin_b b = {lin_gep(g, u->b, scaled(g, bo, u->bmat)), x->n, u->packed, false};
 	lin_epi e = {.y = lin_gep(g, u->y, scaled(g, t, x->m * x->n)), .y_rs = x->n, .alpha = 1};
-	lin_gemm(g, &u->t, x->m, x->n, x->k, &a, &b, &e, 0);
+	lin_gemm(g, &u->t, x->m, x->n, x->k, &a, &b, &e);
 }
 
+/* A constant operand as matrices: element (i, j) at i*rs + j*cs (i
+** counts the rows of every matrix, one matrix after another, when the
+** matrices are stored contiguously row-major). */
 typedef struct mat_src {
 	const lin_src *s;
-	int64_t off, rs, cs;            /* element (i, j) at off + i*rs + j*cs */
+	int64_t rs, cs;
 } mat_src;
 
 static float mat_get(const void *ud, int64_t i, int64_t j)
 {
 	const mat_src *m = ud;
-	return lin_src_get(m->s, m->off + i * m->rs + j * m->cs);
-}
-
-/* Every matrix of a constant B [.., k, n] packed, one after another. */
-static LLVMValueRef pack_b_all(cg *g, const lin_tile *t, const lin_src *s, int64_t nmat, int64_t k,
-			       int64_t n, int64_t *bmat)
-{
-	int64_t np = (n + t->nrw - 1) / t->nrw * t->nrw;
-	*bmat = np * k;
-	if (nmat == 1) {
-		mat_src ms = {s, 0, n, 1};
-		return lin_pack_b(g, t, k, n, mat_get, &ms);
-	}
-	/* Pack each matrix, then concatenate the panels into one global. */
-	float *all = ir_alloc_array(g->c, (size_t)(nmat * *bmat) + 1, sizeof *all);
-	for (int64_t q = 0; q < nmat; q++)
-		for (int64_t kk = 0; kk < k; kk++)
-			for (int64_t j = 0; j < n; j++)
-				all[q * *bmat + (j / t->nrw) * k * t->nrw + kk * t->nrw + j % t->nrw] =
-					lin_src_get(s, q * k * n + kk * n + j);
-	return cg_const_bytes(g, all, nmat * *bmat * (int64_t)sizeof *all, "pb");
+	return lin_src_get(m->s, i * m->rs + j * m->cs);
 }
 
 static int matmul_float(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out, const mm_geo *x)
@@ -193,7 +176,8 @@ static int matmul_float(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *
 	lin_tile_for(g, &u.t);
 	u.a = lin_src_ptr(g, &sa, &in[0], &ws);
 	if (in[1].konst) {
-		u.b = pack_b_all(g, &u.t, &sb, x->nmat_b, x->k, x->n, &u.bmat);
+		mat_src ms = {&sb, x->n, 1};
+		u.b = lin_pack_b(g, &u.t, x->nmat_b, x->k, x->n, mat_get, &ms, &u.bmat);
 		u.packed = true;
 	} else {
 		u.b = lin_src_ptr(g, &sb, &in[1], &ws);
@@ -311,8 +295,9 @@ static void gemm_b_operand(cg *g, const cg_buf *in, const gemm_geo *x, const lin
 {
 	*b = (lin_b){.ks = x->n};
 	if (sb->konst) {
-		mat_src ms = {sb, 0, x->tb ? 1 : x->n, x->tb ? x->k : 1};
-		b->p = lin_pack_b(g, t, x->k, x->n, mat_get, &ms);
+		int64_t per;
+		mat_src ms = {sb, x->tb ? 1 : x->n, x->tb ? x->k : 1};
+		b->p = lin_pack_b(g, t, 1, x->k, x->n, mat_get, &ms, &per);
 		b->packed = true;
 		return;
 	}
@@ -351,7 +336,7 @@ static int gemm_float(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *ou
 	}
 	if (lin_ws_check(g, op, ws) < 0)
 		return -1;
-	lin_gemm(g, &t, x->m, x->n, x->k, &a, &b, &e, 0);
+	lin_gemm(g, &t, x->m, x->n, x->k, &a, &b, &e);
 	if (dt != IR_F32)
 		lin_f16_out(g, e.y, out[0].ptr, ny, &act);
 	return 0;

@@ -24,15 +24,13 @@ typedef struct lin_tile {
 	int nrw;             /* columns per tile: nv * vl */
 } lin_tile;
 
-/* Bounds of every target's tile, for workspace sizes computed before a
-** target is known (cg_workspace); lin_tile_for never exceeds them. */
+/* Bounds of every target's tile (lin_tile_for never exceeds them); the
+** workspace sizes of cg_workspace, computed before a target is known,
+** assume LIN_MAX_VL. */
 #define LIN_MAX_VL 16
 #define LIN_MAX_MR 8
-#define LIN_MAX_NRW 64
 
 void lin_tile_for(const cg *g, lin_tile *t);
-/* The worst case over targets (for cg_workspace). */
-void lin_tile_max(lin_tile *t);
 
 /* Operand A: rows m, depth k. */
 typedef struct lin_a {
@@ -68,12 +66,12 @@ typedef struct lin_epi {
 /* Most rows of k per pass. */
 #define LIN_KC_MAX 64
 
-/* Emit C = epilogue(A B) for an m x n x k product.  nb > 0 blocks the
-** columns (a multiple of t->nrw: each block of B is reused by every row
-** tile while it is hot in cache); 0 picks a block from k.  A large k is
-** summed in passes whose partial sums go through y. */
+/* Emit C = epilogue(A B) for an m x n x k product.  The columns go in
+** blocks (each block of B is reused by every row tile while it is hot in
+** cache) and k in passes of at most LIN_KC_MAX whose partial sums go
+** through y. */
 void lin_gemm(cg *g, const lin_tile *t, int64_t m, int64_t n, int64_t k, const lin_a *a,
-	      const lin_b *b, const lin_epi *e, int64_t nb);
+	      const lin_b *b, const lin_epi *e);
 
 /* Which part of k one pass sums, and so what its stores do: ALL stores
 ** through the epilogue; with k split in chunks the FIRST stores raw
@@ -90,7 +88,7 @@ void lin_gemm_pass(cg *g, const lin_tile *t, int64_t m, int64_t n, int64_t k, LL
 /* Store one accumulator vector of `lanes` valid lanes (1..vl, a constant)
 ** through the epilogue: row and col are i64 indices into y (col the first
 ** lane).  The epilogue of every float emitter goes through here. */
-void lin_store(cg *g, const lin_tile *t, const lin_epi *e, LLVMValueRef row, LLVMValueRef col,
+void lin_store(cg *g, const lin_epi *e, LLVMValueRef row, LLVMValueRef col,
 	       LLVMValueRef acc, int lanes);
 
 /* ---- vectors -------------------------------------------------------------- */
@@ -132,12 +130,16 @@ int64_t lin_ws_bytes(int64_t bytes);
 ** cg_workspace declared (an internal inconsistency). */
 int lin_ws_check(cg *g, const ir_op *op, int64_t used);
 
-/* Pack A (an m x k matrix, element (i, kk) = get(ud, i, kk)) into panels of
-** t->mr rows, or B (k x n, element (kk, j)) into panels of t->nrw columns,
-** as a constant global. */
+/* Pack nmat matrices into one constant global, one after another (*per
+** elements each): A matrices (m x k; element (i, kk) of matrix q is
+** get(ud, q*m + i, kk)) into panels of t->mr rows, or B matrices (k x n;
+** element (kk, j) of matrix q is get(ud, q*k + kk, j)) into panels of
+** t->nrw columns, zero padded. */
 typedef float lin_getf(const void *ud, int64_t i, int64_t j);
-LLVMValueRef lin_pack_a(cg *g, const lin_tile *t, int64_t m, int64_t k, lin_getf *get, const void *ud);
-LLVMValueRef lin_pack_b(cg *g, const lin_tile *t, int64_t k, int64_t n, lin_getf *get, const void *ud);
+LLVMValueRef lin_pack_a(cg *g, const lin_tile *t, int64_t nmat, int64_t m, int64_t k, lin_getf *get,
+			const void *ud, int64_t *per);
+LLVMValueRef lin_pack_b(cg *g, const lin_tile *t, int64_t nmat, int64_t k, int64_t n, lin_getf *get,
+			const void *ud, int64_t *per);
 
 /* The f16 result of an emitter that computed into an f32 buffer f: each
 ** element rounded to f16, then act applied, stored to y (f16).  This is

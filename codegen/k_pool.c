@@ -15,9 +15,13 @@
 ** whose window lies inside the input along every dim (the interior) form a
 ** box; there the kernel taps are unrolled with constant offsets, with no
 ** test per element, and the innermost loop runs along contiguous W outputs
-** so that LLVM vectorizes it.  The border outputs around the box read
-** their valid tap range from small per-dim tables instead.  Kernels over
-** POOL_UNROLL taps are not unrolled: every output uses the tables.
+** so that LLVM vectorizes it.  Border outputs (a pad or two wide in
+** practice) are emitted one index at a time along each dim, so that their
+** windows too are constants: a border row of a 2-D pool is a loop over its
+** interior columns with fewer taps, plus its corner outputs.  When that
+** would unroll more than POOL_UNROLL_CODE taps in all, the border outputs
+** read their valid tap range from small per-dim tables instead, and
+** kernels over POOL_UNROLL taps use the tables everywhere.
 */
 #include <string.h>
 

@@ -141,6 +141,12 @@ static LLVMValueRef int_step(cg *g, kr_kind k, LLVMValueRef a, LLVMValueRef x)
 	}
 }
 
+static int lanes_of(LLVMValueRef v)
+{
+	LLVMTypeRef t = LLVMTypeOf(v);
+	return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? (int)LLVMGetVectorSize(t) : 1;
+}
+
 /* a folded with x (already converted and shifted; KR_EXP: already exp'd). */
 static LLVMValueRef step(cg *g, const kr_fold *f, LLVMValueRef a, LLVMValueRef x)
 {
@@ -154,8 +160,7 @@ static LLVMValueRef step(cg *g, const kr_fold *f, LLVMValueRef a, LLVMValueRef x
 	case KR_MAX: return cg_fmax(g, a, x);
 	case KR_MIN: return cg_fmin(g, a, x);
 	case KR_FINMAX: {
-		LLVMValueRef inf = kr_splat(g, cg_f32(g, INFINITY), LLVMGetTypeKind(LLVMTypeOf(x)) ==
-					    LLVMVectorTypeKind ? (int)LLVMGetVectorSize(LLVMTypeOf(x)) : 1);
+		LLVMValueRef inf = kr_splat(g, cg_f32(g, INFINITY), lanes_of(x));
 		LLVMValueRef fin = LLVMBuildFCmp(b, LLVMRealOLT, cg_fabs(g, x), inf, "");
 		LLVMValueRef gt = LLVMBuildFCmp(b, LLVMRealOGT, x, a, "");
 		return LLVMBuildSelect(b, LLVMBuildAnd(b, fin, gt, ""), x, a, "");
