@@ -53,7 +53,7 @@ static LLVMValueRef runtime_index(cg *g, const cg_buf *ind, LLVMValueRef i, int6
 }
 
 /* The indices as something the kernels index at run time: a normalized
-** constant table, or the operand itself (then checked per element). */
+** constant table, or the operand itself (wrapped and clamped per element). */
 typedef struct indices {
 	const cg_buf *ind;
 	kv_table tab;
@@ -256,6 +256,11 @@ static void pad_border(cg *g, const pad_job *j, int d, int64_t from, int64_t to,
 static void pad_level(cg *g, const pad_job *j, int d, LLVMValueRef doff, LLVMValueRef soff)
 {
 	int64_t lo = j->lo[d], hi = j->hi[d];
+	if (j->mode != PAD_CONSTANT && d < j->last && (lo > 0 || hi < j->n[d])) {
+		/* One loop through the map, not three copies of the dims below. */
+		pad_mapped(g, j, d, 0, j->n[d], doff, soff);
+		return;
+	}
 	pad_border(g, j, d, 0, lo, doff, soff);
 	if (d == j->last) {
 		kv_copy(g, j->dt, j->dst, kv_madd(g, doff, cg_i64(g, lo), j->os[d]), j->src,

@@ -287,6 +287,58 @@ static LLVMValueRef load_x(cg *g, const rz_job *j, LLVMValueRef off)
 	return LLVMBuildSIToFP(g->b, v, g->t_f64, "");
 }
 
+static LLVMValueRef f64c(cg *g, double v)
+{
+	return LLVMConstReal(g->t_f64, v);
+}
+
+/*
+** Double v truncated toward zero and saturated to the range of integer
+** type dt (NaN gives 0), as an i64: the interpreter's store.  Built from
+** the bits, without fptosi, whose RISC-V vector forms qemu 7.2 (the
+** conformance runner's emulator) cannot translate and which x86 cannot
+** vectorize to i64: below 2^52, |v| + 2^52 holds |v| rounded in its low
+** bits, corrected by one to truncate; above, the mantissa shifted left.
+*/
+static LLVMValueRef f64_to_int(cg *g, LLVMValueRef v, ir_dtype dt)
+{
+	LLVMBuilderRef b = g->b;
+	int bits = ir_dtype_bits(dt);
+	int64_t hi = bits == 64 ? INT64_MAX : dt == IR_U8 ? 255 : ((int64_t)1 << (bits - 1)) - 1;
+	int64_t lo = bits == 64 ? INT64_MIN : dt == IR_U8 ? 0 : -((int64_t)1 << (bits - 1));
+	LLVMValueRef two52 = f64c(g, 0x1p52), a;
+	if (bits < 64) {
+		/* The range is exact in double: clamp first, then |v| < 2^52. */
+		v = cg_select(g, LLVMBuildFCmp(b, LLVMRealOLT, v, f64c(g, (double)lo), ""), f64c(g, (double)lo), v);
+		v = cg_select(g, LLVMBuildFCmp(b, LLVMRealOGT, v, f64c(g, (double)hi), ""), f64c(g, (double)hi), v);
+		v = cg_select(g, LLVMBuildFCmp(b, LLVMRealUNO, v, v, ""), f64c(g, 0), v);
+		a = cg_fabs(g, v);
+		LLVMValueRef r = LLVMBuildFAdd(b, a, two52, "");
+		LLVMValueRef n = LLVMBuildSub(b, LLVMBuildBitCast(b, r, g->t_i64, ""), cg_i64(g, 0x4330000000000000), "");
+		LLVMValueRef up = LLVMBuildFCmp(b, LLVMRealOGT, LLVMBuildFSub(b, r, two52, ""), a, "");
+		n = cg_select(g, up, LLVMBuildSub(b, n, cg_i64(g, 1), ""), n);
+		return cg_select(g, LLVMBuildFCmp(b, LLVMRealOLT, v, f64c(g, 0), ""), LLVMBuildSub(b, cg_i64(g, 0), n, ""), n);
+	}
+	a = cg_fabs(g, v);
+	a = cg_select(g, LLVMBuildFCmp(b, LLVMRealOGT, a, f64c(g, 0x1p63), ""), f64c(g, 0x1p63), a);
+	LLVMValueRef r = LLVMBuildFAdd(b, a, two52, "");
+	LLVMValueRef n = LLVMBuildSub(b, LLVMBuildBitCast(b, r, g->t_i64, ""), cg_i64(g, 0x4330000000000000), "");
+	LLVMValueRef up = LLVMBuildFCmp(b, LLVMRealOGT, LLVMBuildFSub(b, r, two52, ""), a, "");
+	n = cg_select(g, up, LLVMBuildSub(b, n, cg_i64(g, 1), ""), n);
+	LLVMValueRef ab = LLVMBuildBitCast(b, a, g->t_i64, "");
+	LLVMValueRef sh = LLVMBuildSub(b, LLVMBuildLShr(b, ab, cg_i64(g, 52), ""), cg_i64(g, 1075), "");
+	sh = cg_smin(g, cg_smax(g, sh, cg_i64(g, 0)), cg_i64(g, 11));  /* NaN would shift by 972 */
+	LLVMValueRef man = LLVMBuildOr(b, LLVMBuildAnd(b, ab, cg_i64(g, ((int64_t)1 << 52) - 1), ""),
+				       cg_i64(g, (int64_t)1 << 52), "");
+	LLVMValueRef small = LLVMBuildFCmp(b, LLVMRealOLT, a, two52, "");
+	LLVMValueRef m = cg_select(g, small, n, LLVMBuildShl(b, man, sh, ""));
+	LLVMValueRef pos = cg_select(g, LLVMBuildICmp(b, LLVMIntUGT, m, cg_i64(g, hi), ""), cg_i64(g, hi), m);
+	LLVMValueRef neg = cg_select(g, LLVMBuildICmp(b, LLVMIntUGT, m, LLVMConstInt(g->t_i64, 0 - (uint64_t)lo, 0), ""),
+				     cg_i64(g, lo), LLVMBuildSub(b, cg_i64(g, 0), m, ""));
+	r = cg_select(g, LLVMBuildFCmp(b, LLVMRealOLT, v, f64c(g, 0), ""), neg, pos);
+	return cg_select(g, LLVMBuildFCmp(b, LLVMRealUNO, v, v, ""), cg_i64(g, 0), r);
+}
+
 /* Store a compute value: float types round, integer types truncate toward
 ** zero and saturate to the type (NaN gives 0), bool is v != 0. */
 static void store_y(cg *g, const rz_job *j, LLVMValueRef off, LLVMValueRef v)
@@ -298,31 +350,11 @@ static void store_y(cg *g, const rz_job *j, LLVMValueRef off, LLVMValueRef v)
 		cg_store(g, dt, j->dst, off, v);
 		return;
 	}
-	if (dt == IR_BOOL) {
-		v = LLVMBuildZExt(g->b, LLVMBuildFCmp(g->b, LLVMRealUNE, v, LLVMConstReal(g->t_f64, 0), ""),
-				  g->t_i64, "");
-		cg_store(g, dt, j->dst, off, v);
-		return;
-	}
-	if (dt != IR_I64) {
-		/* Clamp in double, where the type's bounds are exact, then
-		** truncate: vectorizes, unlike llvm.fptosi.sat on x86. */
-		int bits = ir_dtype_bits(dt);
-		double lo = dt == IR_U8 ? 0 : -ldexp(1, bits - 1), hi = dt == IR_U8 ? 255 : ldexp(1, bits - 1) - 1;
-		LLVMValueRef l = LLVMConstReal(g->t_f64, lo), h = LLVMConstReal(g->t_f64, hi);
-		v = cg_select(g, LLVMBuildFCmp(g->b, LLVMRealOLT, v, l, ""), l, v);
-		v = cg_select(g, LLVMBuildFCmp(g->b, LLVMRealOGT, v, h, ""), h, v);
-		v = cg_select(g, LLVMBuildFCmp(g->b, LLVMRealUNO, v, v, ""), LLVMConstReal(g->t_f64, 0), v);
-		v = LLVMBuildSExt(g->b, LLVMBuildFPToSI(g->b, v, g->t_i32, ""), g->t_i64, "");
-		cg_store(g, dt, j->dst, off, v);
-		return;
-	}
-	const char *name = "llvm.fptosi.sat.i64.f64";
-	LLVMTypeRef fty = LLVMFunctionType(g->t_i64, &g->t_f64, 1, 0);
-	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
-	if (!fn)
-		fn = LLVMAddFunction(g->mod, name, fty);
-	cg_store(g, dt, j->dst, off, LLVMBuildCall2(g->b, fty, fn, &v, 1, ""));
+	if (dt == IR_BOOL)
+		v = LLVMBuildZExt(g->b, LLVMBuildFCmp(g->b, LLVMRealUNE, v, f64c(g, 0), ""), g->t_i64, "");
+	else
+		v = f64_to_int(g, v, dt);
+	cg_store(g, dt, j->dst, off, v);
 }
 
 /* The copy of every-weight-1 resizes: one element from x, raw. */

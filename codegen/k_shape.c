@@ -13,8 +13,9 @@
 ** memcpy per outer index (Concat along axis 1 of NCHW is N memcpy per
 ** operand).  A transpose whose source-contiguous dim is not the result's
 ** innermost one moves square blocks of a vector's width, transposed in
-** registers, so that both sides are read and written by whole vectors.  Bytes move unconverted, so every element type
-** works; i4 moves nibble by nibble.
+** registers, so that both sides are read and written by whole vectors.
+** Bytes move unconverted, so every element type works; i4 moves nibble by
+** nibble.
 */
 #include <string.h>
 
@@ -120,6 +121,9 @@ kv_value kv_scalar(cg *g, ir_dtype dt, const cg_buf *b)
 }
 
 /* ---- constant index tables ------------------------------------------------ */
+
+/* Host-order bytes: the host and every target condense compiles for are
+** little-endian. */
 
 kv_table kv_make_table(cg *g, const int64_t *vals, int64_t n, const char *name)
 {
