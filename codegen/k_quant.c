@@ -41,6 +41,30 @@ static LLVMValueRef clamp_int(cg *g, LLVMValueRef v, LLVMValueRef lo, LLVMValueR
 	return cg_smax(g, cg_smin(g, v, hi), lo);
 }
 
+/* a * k + c in i64, k a constant: the index arithmetic of the loops. */
+static LLVMValueRef mad(cg *g, LLVMValueRef a, int64_t k, LLVMValueRef c)
+{
+	return LLVMBuildAdd(g->b, LLVMBuildMul(g->b, a, cg_i64(g, k), ""), c, "");
+}
+
+/* -v when c, else v. */
+static LLVMValueRef neg_if(cg *g, LLVMValueRef c, LLVMValueRef v)
+{
+	return LLVMBuildSelect(g->b, c, LLVMBuildNeg(g->b, v, ""), v, "");
+}
+
+/* Element idx of an integer buffer as i32. */
+static LLVMValueRef load_i32(cg *g, const cg_buf *t, LLVMValueRef idx)
+{
+	return to_i32(g, cg_load(g, t->type->dtype, t->ptr, idx));
+}
+
+/* *p += v for an i32 v. */
+static void add_to(cg *g, LLVMValueRef p, LLVMValueRef v)
+{
+	LLVMBuildStore(g->b, LLVMBuildAdd(g->b, LLVMBuildLoad2(g->b, g->t_i32, p, ""), v, ""), p);
+}
+
 /* NaN to 0, then t clamped to [lo, hi] (constants of t's type). */
 static LLVMValueRef clamp_fp(cg *g, LLVMValueRef t, LLVMValueRef lo, LLVMValueRef hi)
 {
@@ -139,8 +163,8 @@ static LLVMValueRef shift_round(cg *g, LLVMValueRef a, LLVMValueRef k)
 	LLVMValueRef m63 = cg_i64(g, 63), kp = LLVMBuildAnd(b, k, m63, "");
 	LLVMValueRef mask = LLVMBuildSub(b, LLVMBuildShl(b, cg_i64(g, 1), kp, ""), cg_i64(g, 1), "");
 	LLVMValueRef lsb = LLVMBuildAnd(b, LLVMBuildLShr(b, a, kp, ""), cg_i64(g, 1), "");
-	LLVMValueRef r = LLVMBuildAdd(b, a, LLVMBuildAdd(b, LLVMBuildLShr(b, mask, cg_i64(g, 1), ""), lsb, ""), "");
-	r = LLVMBuildLShr(b, r, kp, "");
+	LLVMValueRef half = LLVMBuildLShr(b, mask, cg_i64(g, 1), "");
+	LLVMValueRef r = LLVMBuildLShr(b, LLVMBuildAdd(b, a, LLVMBuildAdd(b, half, lsb, ""), ""), kp, "");
 	LLVMValueRef l = LLVMBuildShl(b, a, LLVMBuildAnd(b, LLVMBuildNeg(b, k, ""), m63, ""), "");
 	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, k, cg_i64(g, 0), ""), r, l, "");
 }
@@ -211,9 +235,8 @@ static LLVMValueRef round_fixed(cg *g, LLVMValueRef s, int32_t lo, int32_t hi)
 {
 	LLVMBuilderRef b = g->b;
 	LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, s, cg_i64(g, 0), "");
-	LLVMValueRef a = round_sig(g, LLVMBuildSelect(b, neg, LLVMBuildNeg(b, s, ""), s, ""), 53);
-	LLVMValueRef r = shift_round(g, a, cg_i64(g, 54));
-	r = LLVMBuildSelect(b, neg, LLVMBuildNeg(b, r, ""), r, "");
+	LLVMValueRef r = shift_round(g, round_sig(g, neg_if(g, neg, s), 53), cg_i64(g, 54));
+	r = neg_if(g, neg, r);
 	return to_i32(g, clamp_int(g, r, cg_i64(g, lo), cg_i64(g, hi)));
 }
 
@@ -230,11 +253,11 @@ static LLVMValueRef requantize(cg *g, LLVMValueRef v, LLVMValueRef mult, LLVMVal
 	LLVMValueRef v64 = LLVMBuildSExt(b, v, g->t_i64, "");
 	LLVMValueRef vneg = LLVMBuildICmp(b, LLVMIntSLT, v, cg_i32(g, 0), "");
 	LLVMValueRef neg = LLVMBuildXor(b, mneg, vneg, "");
-	LLVMValueRef p = LLVMBuildMul(b, LLVMBuildSelect(b, vneg, LLVMBuildNeg(b, v64, ""), v64, ""), sig, "");
+	LLVMValueRef p = LLVMBuildMul(b, neg_if(g, vneg, v64), sig, "");
 	LLVMValueRef le = LLVMBuildAdd(b, bit_length(g, p), e, "");
 	LLVMValueRef x = fixed_product(g, p, e);
-	LLVMValueRef s = LLVMBuildAdd(b, LLVMBuildSelect(b, neg, LLVMBuildNeg(b, x, ""), x, ""),
-				      LLVMBuildShl(b, LLVMBuildSExt(b, zp, g->t_i64, ""), cg_i64(g, 54), ""), "");
+	LLVMValueRef z54 = LLVMBuildShl(b, LLVMBuildSExt(b, zp, g->t_i64, ""), cg_i64(g, 54), "");
+	LLVMValueRef s = LLVMBuildAdd(b, neg_if(g, neg, x), z54, "");
 	LLVMValueRef r = round_fixed(g, s, lo, hi);
 	LLVMValueRef sat = LLVMBuildOr(b, special, LLVMBuildICmp(b, LLVMIntSGE, le, cg_i64(g, 9), ""), "");
 	r = LLVMBuildSelect(b, sat, LLVMBuildSelect(b, neg, cg_i32(g, lo), cg_i32(g, hi), ""), r, "");
@@ -279,8 +302,7 @@ static void qaxis_open(cg *g, qaxis *q)
 {
 	LLVMValueRef o = cg_fori(g, &q->l[0], 0, q->outer, 1);
 	q->c = cg_fori(g, &q->l[1], 0, q->n, 1);
-	q->base = LLVMBuildMul(g->b, LLVMBuildAdd(g->b, LLVMBuildMul(g->b, o, cg_i64(g, q->n), ""),
-						  q->c, ""), cg_i64(g, q->inner), "");
+	q->base = LLVMBuildMul(g->b, mad(g, o, q->n, q->c), cg_i64(g, q->inner), "");
 }
 
 /* Open the innermost loop; returns the element index. */
@@ -321,30 +343,30 @@ static int emit_quantize(cg *g, const ir_op *op, const cg_buf *in, const cg_buf 
 ** integer d with |d| <= 2^32 (exact), |d| times s's significand is below
 ** 2^56 (exact), and the two roundings of that product times 2^E are done
 ** as IEEE does them: to 53 significant bits (the double range holds every
-** such product), then to f32's 24 bits or, below 2^-126, to a multiple of
-** 2^-149 (exact there, the product being one), overflowing to infinity.
-** An infinite or NaN s takes the f32 product of d's sign (or 0) and s.
+** such product), then to f32's 24 bits, overflowing to infinity.  Below
+** 2^-126 (f32 subnormals) nothing rounds: the product, a multiple of
+** 2^-149 there with fewer than 53 bits, is exact in f32.  An infinite or
+** NaN s takes the f32 product of d's sign (or 0) and s.
 */
 static LLVMValueRef dequantize_i32(cg *g, LLVMValueRef x, LLVMValueRef zp, LLVMValueRef s)
 {
 	LLVMBuilderRef b = g->b;
 	LLVMValueRef x64 = LLVMBuildSExt(b, x, g->t_i64, "");
 	LLVMValueRef xneg = LLVMBuildICmp(b, LLVMIntSLT, x64, cg_i64(g, 0), "");
-	LLVMValueRef xr = round_sig(g, LLVMBuildSelect(b, xneg, LLVMBuildNeg(b, x64, ""), x64, ""), 24);
-	LLVMValueRef d = LLVMBuildSub(b, LLVMBuildSelect(b, xneg, LLVMBuildNeg(b, xr, ""), xr, ""),
-				      LLVMBuildSExt(b, zp, g->t_i64, ""), "");
+	LLVMValueRef xr = neg_if(g, xneg, round_sig(g, neg_if(g, xneg, x64), 24));
+	LLVMValueRef d = LLVMBuildSub(b, xr, LLVMBuildSExt(b, zp, g->t_i64, ""), "");
 	LLVMValueRef dneg = LLVMBuildICmp(b, LLVMIntSLT, d, cg_i64(g, 0), "");
 	LLVMValueRef sneg, e, sig, special;
 	split_f32(g, s, &sneg, &e, &sig, &special, NULL);
-	LLVMValueRef p = round_sig(g, LLVMBuildMul(b, LLVMBuildSelect(b, dneg, LLVMBuildNeg(b, d, ""), d, ""),
-						   sig, ""), 53);
+	LLVMValueRef p = round_sig(g, LLVMBuildMul(b, neg_if(g, dneg, d), sig, ""), 53);
 	LLVMValueRef len = bit_length(g, p);
 	LLVMValueRef ev = LLVMBuildAdd(b, LLVMBuildSub(b, len, cg_i64(g, 1), ""), e, "");
-	LLVMValueRef nb = LLVMBuildAdd(b, LLVMBuildShl(b, LLVMBuildAdd(b, ev, cg_i64(g, 126), ""), cg_i64(g, 23), ""),
-				       shift_round(g, p, LLVMBuildSub(b, len, cg_i64(g, 24), "")), "");
+	LLVMValueRef m24 = shift_round(g, p, LLVMBuildSub(b, len, cg_i64(g, 24), ""));
+	LLVMValueRef nb = mad(g, LLVMBuildAdd(b, ev, cg_i64(g, 126), ""), 1 << 23, m24);
 	LLVMValueRef sb = LLVMBuildShl(b, p, LLVMBuildAnd(b, LLVMBuildAdd(b, e, cg_i64(g, 149), ""),
 							cg_i64(g, 63), ""), "");
-	LLVMValueRef bits = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGE, ev, cg_i64(g, -126), ""), nb, sb, "");
+	LLVMValueRef normal = LLVMBuildICmp(b, LLVMIntSGE, ev, cg_i64(g, -126), "");
+	LLVMValueRef bits = LLVMBuildSelect(b, normal, nb, sb, "");
 	bits = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntUGT, bits, cg_i64(g, 0x7f800000), ""),
 			       cg_i64(g, 0x7f800000), bits, "");
 	bits = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, p, cg_i64(g, 0), ""), cg_i64(g, 0), bits, "");
@@ -352,7 +374,8 @@ static LLVMValueRef dequantize_i32(cg *g, LLVMValueRef x, LLVMValueRef zp, LLVMV
 					 cg_i32(g, 31), "");
 	LLVMValueRef r = LLVMBuildBitCast(b, LLVMBuildOr(b, to_i32(g, bits), sign, ""), g->t_f32, "");
 	LLVMValueRef unit = LLVMBuildSelect(b, dneg, cg_f32(g, -1.0f), cg_f32(g, 1.0f), "");
-	unit = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, d, cg_i64(g, 0), ""), cg_f32(g, 0.0f), unit, "");
+	LLVMValueRef dzero = LLVMBuildICmp(b, LLVMIntEQ, d, cg_i64(g, 0), "");
+	unit = LLVMBuildSelect(b, dzero, cg_f32(g, 0.0f), unit, "");
 	return LLVMBuildSelect(b, special, LLVMBuildFMul(b, unit, s, ""), r, "");
 }
 
@@ -511,11 +534,9 @@ static LLVMValueRef mm_dot(cg *g, const mmgeo *m, const mmop *o, LLVMValueRef ar
 	cg_loop l;
 	LLVMValueRef k = cg_fori(g, &l, 0, m->k, 1);
 	LLVMValueRef bi = LLVMBuildAdd(b, bcol, o->packed ? k : LLVMBuildMul(b, k, cg_i64(g, m->n), ""), "");
-	LLVMValueRef av = LLVMBuildSub(b, to_i32(g, cg_load(g, o->a->type->dtype, o->a->ptr,
-								  LLVMBuildAdd(b, arow, k, ""))), azp, "");
+	LLVMValueRef av = LLVMBuildSub(b, load_i32(g, o->a, LLVMBuildAdd(b, arow, k, "")), azp, "");
 	LLVMValueRef bv = LLVMBuildSub(b, to_i32(g, cg_load(g, o->b->type->dtype, o->bp, bi)), bzp, "");
-	LLVMValueRef s = LLVMBuildAdd(b, LLVMBuildLoad2(b, g->t_i32, acc, ""), LLVMBuildMul(b, av, bv, ""), "");
-	LLVMBuildStore(b, s, acc);
+	add_to(g, acc, LLVMBuildMul(b, av, bv, ""));
 	cg_endfor(g, &l);
 	return LLVMBuildLoad2(b, g->t_i32, acc, "");
 }
@@ -574,13 +595,11 @@ static void mm_rows(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out,
 	cg_loop li, lj;
 	LLVMValueRef i = cg_fori(g, &li, 0, m->m, 1);
 	LLVMValueRef azp = param_i(g, o->azp, i);
-	LLVMValueRef arow = LLVMBuildMul(b, LLVMBuildAdd(b, LLVMBuildMul(b, off[0], cg_i64(g, m->m), ""), i, ""),
-					 cg_i64(g, m->k), "");
-	LLVMValueRef yrow = LLVMBuildMul(b, LLVMBuildAdd(b, LLVMBuildMul(b, off[2], cg_i64(g, m->m), ""), i, ""),
-					 cg_i64(g, m->n), "");
+	LLVMValueRef arow = LLVMBuildMul(b, mad(g, off[0], m->m, i), cg_i64(g, m->k), "");
+	LLVMValueRef yrow = LLVMBuildMul(b, mad(g, off[2], m->m, i), cg_i64(g, m->n), "");
 	LLVMValueRef j = cg_fori(g, &lj, 0, m->n, 1);
 	LLVMValueRef bcol = o->packed ? LLVMBuildMul(b, j, cg_i64(g, m->k), "") : j;
-	bcol = LLVMBuildAdd(b, LLVMBuildMul(b, off[1], cg_i64(g, m->k * m->n), ""), bcol, "");
+	bcol = mad(g, off[1], m->k * m->n, bcol);
 	LLVMValueRef acc = mm_dot(g, m, o, arow, bcol, azp, param_i(g, o->bzp, j));
 	if (op->kind == IR_OP_QLINEARMATMUL) {
 		LLVMValueRef ab = LLVMBuildFMul(b, param_f(g, &in[1], i), param_f(g, &in[4], j), "");
@@ -600,7 +619,8 @@ static void mm_rows(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out,
 static int emit_qmatmul(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
 	bool ql = op->kind == IR_OP_QLINEARMATMUL;
-	mmop o = {.a = &in[0], .azp = opt_buf(op, in, 2), .b = &in[ql ? 3 : 1], .bzp = opt_buf(op, in, ql ? 5 : 3)};
+	mmop o = {.a = &in[0], .azp = opt_buf(op, in, 2), .b = &in[ql ? 3 : 1],
+		  .bzp = opt_buf(op, in, ql ? 5 : 3)};
 	ir_dtype yt = out[0].type->dtype;
 	int32_t lo, hi;
 	if (!is_q8(o.a) || !is_q8(o.b) || (ql ? yt == IR_I4 || yt == IR_I16 || q_range(yt, &lo, &hi) < 0
@@ -630,7 +650,7 @@ typedef struct cgeo {
 	int64_t in[IR_MAX_RANK], out[IR_MAX_RANK], k[IR_MAX_RANK];
 	int64_t s[IR_MAX_RANK], d[IR_MAX_RANK], pb[IR_MAX_RANK];
 	int64_t in_sz, out_sz, k_sz;
-	bool check[IR_MAX_RANK];        /* some tap of dim i falls outside the input */
+	bool check[IR_MAX_RANK];        /* some tap of dim i may fall outside the input */
 } cgeo;
 
 /* The first n values of ints attribute name, dflt where absent or short. */
@@ -679,14 +699,26 @@ static void conv_geo(const ir_op *op, const ir_type *x, const ir_type *w, const 
 	}
 }
 
+/*
+** The conv is computed one output row (along the last spatial dim) at a
+** time, in tiles of up to CONV_TILE columns summed in an i32 array on the
+** stack: per input channel and kernel row whose input row exists, and per
+** kernel column kx (unrolled), the output columns whose input column
+** exists form a range known at compile time, and the innermost loop adds
+** w * (x - x_zp) over that range, contiguous in x for unit stride.
+*/
+enum { CONV_TILE = 256 };
+
 /* The operands of an integer conv and the values fixed per output channel. */
 typedef struct cvop {
 	const cg_buf *x, *xzp, *w, *wzp;
 	LLVMValueRef xzpv, wzpv;        /* i32 */
 	LLVMValueRef xbase, wbase;      /* element index of channel 0 of the group's x, of w[m] */
+	LLVMValueRef acc, t0;           /* the tile's sums ([tile x i32]) and first column */
+	int64_t tile;
 } cvop;
 
-/* One loop per spatial dim over extents ext; the flat index (strides of ext) in *flat. */
+/* One loop per dim over extents ext[0..n); the flat index (strides of ext) in *flat. */
 static void nest_open(cg *g, cg_loop *l, int n, const int64_t *ext, LLVMValueRef *iv, LLVMValueRef *flat)
 {
 	*flat = cg_i64(g, 0);
@@ -702,47 +734,65 @@ static void nest_close(cg *g, cg_loop *l, int n)
 		cg_endfor(g, &l[i]);
 }
 
-/*
-** acc += (x - x_zp) * (w - w_zp) over one input channel ci's kernel taps
-** for output position od; taps outside the input (padding) add nothing.
-*/
-static void conv_taps(cg *g, const cgeo *c, const cvop *o, LLVMValueRef ci, const LLVMValueRef *od,
-		      LLVMValueRef acc)
+/* The output columns [*lo, *hi) whose input column ox*s + off lies in the input. */
+static void col_span(const cgeo *c, int64_t off, int64_t *lo, int64_t *hi)
+{
+	int l = c->n - 1;
+	int64_t s = c->s[l], last = c->in[l] - 1 - off;
+	*lo = off >= 0 ? 0 : (-off + s - 1) / s;
+	*hi = last < 0 ? 0 : last / s + 1;
+	*hi = *hi > c->out[l] ? c->out[l] : *hi;
+	*lo = *lo > *hi ? *hi : *lo;
+}
+
+/* acc[ox - t0] += wv * (x[xrow + ox*s + kx*d - pb] - x_zp) over the tile's valid columns. */
+static void conv_cols(cg *g, const cgeo *c, const cvop *o, LLVMValueRef xrow, LLVMValueRef wv, int64_t kx)
 {
 	LLVMBuilderRef b = g->b;
-	cg_loop l[IR_MAX_RANK];
+	int l = c->n - 1;
+	int64_t off = kx * c->d[l] - c->pb[l], slo, shi;
+	col_span(c, off, &slo, &shi);
+	LLVMValueRef lo = cg_smax(g, cg_i64(g, slo), o->t0);
+	LLVMValueRef hi = cg_smin(g, cg_i64(g, shi), LLVMBuildAdd(b, o->t0, cg_i64(g, o->tile), ""));
+	cg_loop lx;
+	LLVMValueRef ox = cg_for(g, &lx, lo, hi, 1);
+	LLVMValueRef xi = LLVMBuildAdd(b, xrow, mad(g, ox, c->s[l], cg_i64(g, off)), "");
+	LLVMValueRef xv = LLVMBuildSub(b, load_i32(g, o->x, xi), o->xzpv, "");
+	add_to(g, cg_gep(g, IR_I32, o->acc, LLVMBuildSub(b, ox, o->t0, "")), LLVMBuildMul(b, wv, xv, ""));
+	cg_endfor(g, &lx);
+}
+
+/*
+** The tile's sums over input channel ci: per kernel row (kernel position
+** over all but the last dim) whose input row exists for output row od.
+*/
+static void conv_rows(cg *g, const cgeo *c, const cvop *o, LLVMValueRef ci, const LLVMValueRef *od)
+{
+	LLVMBuilderRef b = g->b;
+	int l = c->n - 1;
+	cg_loop lk[IR_MAX_RANK];
 	LLVMValueRef kd[IR_MAX_RANK], kflat, xi = cg_i64(g, 0), inb = LLVMConstInt(g->t_i1, 1, 0);
-	nest_open(g, l, c->n, c->k, kd, &kflat);
-	for (int i = 0; i < c->n; i++) {
+	nest_open(g, lk, l, c->k, kd, &kflat);
+	for (int i = 0; i < l; i++) {
 		LLVMValueRef p = LLVMBuildAdd(b, LLVMBuildMul(b, od[i], cg_i64(g, c->s[i]), ""),
 					      LLVMBuildMul(b, kd[i], cg_i64(g, c->d[i]), ""), "");
 		p = LLVMBuildSub(b, p, cg_i64(g, c->pb[i]), "");
+		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntULT, p, cg_i64(g, c->in[i]), "");
 		if (c->check[i])
-			inb = LLVMBuildAnd(b, inb, LLVMBuildICmp(b, LLVMIntULT, p, cg_i64(g, c->in[i]), ""), "");
-		xi = LLVMBuildAdd(b, LLVMBuildMul(b, xi, cg_i64(g, c->in[i]), ""), p, "");
+			inb = LLVMBuildAnd(b, inb, ok, "");
+		xi = mad(g, xi, c->in[i], p);
 	}
-	LLVMValueRef xoff = LLVMBuildAdd(b, o->xbase, LLVMBuildMul(b, ci, cg_i64(g, c->in_sz), ""), "");
-	xi = LLVMBuildAdd(b, xoff, LLVMBuildSelect(b, inb, xi, cg_i64(g, 0), ""), "");
-	LLVMValueRef xv = LLVMBuildSub(b, to_i32(g, cg_load(g, o->x->type->dtype, o->x->ptr, xi)), o->xzpv, "");
-	xv = LLVMBuildSelect(b, inb, xv, cg_i32(g, 0), "");
-	LLVMValueRef wi = LLVMBuildAdd(b, o->wbase, LLVMBuildAdd(b, LLVMBuildMul(b, ci, cg_i64(g, c->k_sz), ""),
-								 kflat, ""), "");
-	LLVMValueRef wv = LLVMBuildSub(b, to_i32(g, cg_load(g, o->w->type->dtype, o->w->ptr, wi)), o->wzpv, "");
-	LLVMValueRef s = LLVMBuildAdd(b, LLVMBuildLoad2(b, g->t_i32, acc, ""), LLVMBuildMul(b, xv, wv, ""), "");
-	LLVMBuildStore(b, s, acc);
-	nest_close(g, l, c->n);
-}
-
-/* The wrapping i32 sum of output channel m (set up in o) at output position od. */
-static LLVMValueRef conv_point(cg *g, const cgeo *c, const cvop *o, const LLVMValueRef *od)
-{
-	LLVMValueRef acc = cg_var(g, g->t_i32, "acc");
-	LLVMBuildStore(g->b, cg_i32(g, 0), acc);
-	cg_loop lc;
-	LLVMValueRef ci = cg_fori(g, &lc, 0, c->cg, 1);
-	conv_taps(g, c, o, ci, od, acc);
-	cg_endfor(g, &lc);
-	return LLVMBuildLoad2(g->b, g->t_i32, acc, "");
+	cg_if_t in_row;
+	cg_if(g, &in_row, inb);
+	LLVMValueRef xrow = mad(g, xi, c->in[l], mad(g, ci, c->in_sz, o->xbase));
+	LLVMValueRef wrow = mad(g, kflat, c->k[l], mad(g, ci, c->k_sz, o->wbase));
+	for (int64_t kx = 0; kx < c->k[l]; kx++) {
+		LLVMValueRef wi = LLVMBuildAdd(b, wrow, cg_i64(g, kx), "");
+		LLVMValueRef wv = LLVMBuildSub(b, load_i32(g, o->w, wi), o->wzpv, "");
+		conv_cols(g, c, o, xrow, wv, kx);
+	}
+	cg_endif(g, &in_row);
+	nest_close(g, lk, l);
 }
 
 /* What QLinearConv adds per output channel m: bias, multiplier, y's zero point. */
@@ -763,6 +813,47 @@ static void qout_of(cg *g, const ir_op *op, const cg_buf *in, LLVMValueRef m, qo
 }
 
 /*
+** One tile of output row od of channel m: zero the sums, add every input
+** channel, then store them from y element yi on, as i32 (ConvInteger) or
+** requantized (QLinearConv, when q is non-NULL).
+*/
+static void conv_tile(cg *g, const cgeo *c, const cvop *o, const LLVMValueRef *od, const qout *q,
+		      const cg_buf *y, LLVMValueRef yi)
+{
+	LLVMBuilderRef b = g->b;
+	cg_memset(g, o->acc, 0, o->tile * 4);
+	cg_loop lc, lj;
+	LLVMValueRef ci = cg_fori(g, &lc, 0, c->cg, 1);
+	conv_rows(g, c, o, ci, od);
+	cg_endfor(g, &lc);
+	LLVMValueRef left = LLVMBuildSub(b, cg_i64(g, c->out[c->n - 1]), o->t0, "");
+	LLVMValueRef n = cg_smin(g, cg_i64(g, o->tile), left);
+	LLVMValueRef j = cg_for(g, &lj, cg_i64(g, 0), n, 1);
+	LLVMValueRef v = LLVMBuildLoad2(b, g->t_i32, cg_gep(g, IR_I32, o->acc, j), "");
+	if (q)
+		v = requantize(g, LLVMBuildAdd(b, v, q->bias, ""), q->mult, q->zp, q->lo, q->hi);
+	store_i32(g, y->type->dtype, y->ptr, LLVMBuildAdd(b, yi, j, ""), v);
+	cg_endfor(g, &lj);
+}
+
+/* Every output row and tile of output channel m (set up in o) of batch bn. */
+static void conv_channel(cg *g, const cgeo *c, cvop *o, const qout *q, const cg_buf *y, LLVMValueRef yplane)
+{
+	LLVMBuilderRef b = g->b;
+	int l = c->n - 1;
+	int64_t ow = c->out[l];
+	cg_loop lr[IR_MAX_RANK], lt;
+	LLVMValueRef od[IR_MAX_RANK], rflat;
+	nest_open(g, lr, l, c->out, od, &rflat);
+	o->t0 = cg_fori(g, &lt, 0, ow, o->tile);
+	LLVMValueRef yi = LLVMBuildAdd(b, yplane, LLVMBuildAdd(b, LLVMBuildMul(b, rflat, cg_i64(g, ow), ""),
+							       o->t0, ""), "");
+	conv_tile(g, c, o, od, q, y, yi);
+	cg_endfor(g, &lt);
+	nest_close(g, lr, l);
+}
+
+/*
 ** ConvInteger (x, w, x_zp?, w_zp?) and QLinearConv (x, x_scale, x_zp, w,
 ** w_scale, w_zp, y_scale, y_zp, bias?): w's parameters per output channel.
 */
@@ -770,33 +861,30 @@ static int emit_qconv(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *ou
 {
 	LLVMBuilderRef b = g->b;
 	bool ql = op->kind == IR_OP_QLINEARCONV;
-	cvop o = {.x = &in[0], .xzp = opt_buf(op, in, 2), .w = &in[ql ? 3 : 1], .wzp = opt_buf(op, in, ql ? 5 : 3)};
+	cvop o = {.x = &in[0], .xzp = opt_buf(op, in, 2), .w = &in[ql ? 3 : 1],
+		  .wzp = opt_buf(op, in, ql ? 5 : 3)};
 	ir_dtype yt = out[0].type->dtype;
 	qout q = {0};
-	if (!is_q8(o.x) || !is_q8(o.w) || (ql ? yt == IR_I4 || yt == IR_I16 || q_range(yt, &q.lo, &q.hi) < 0 : yt != IR_I32))
+	if (!is_q8(o.x) || !is_q8(o.w) ||
+	    (ql ? yt == IR_I4 || yt == IR_I16 || q_range(yt, &q.lo, &q.hi) < 0 : yt != IR_I32))
 		return cg_unsupported(g, op, "these element types");
 	cgeo c;
 	conv_geo(op, o.x->type, o.w->type, out[0].type, &c);
 	g->macs += c.batch * c.m * c.out_sz * c.cg * c.k_sz;
-	cg_loop lb, lg, lm, lo[IR_MAX_RANK];
+	o.tile = c.out[c.n - 1] < CONV_TILE ? c.out[c.n - 1] : CONV_TILE;
+	o.acc = cg_var(g, LLVMArrayType2(g->t_i32, (uint64_t)o.tile), "acc");
+	cg_loop lb, lg, lm;
 	LLVMValueRef bn = cg_fori(g, &lb, 0, c.batch, 1), gi = cg_fori(g, &lg, 0, c.group, 1);
 	o.xzpv = param_i(g, o.xzp, cg_i64(g, 0));
-	o.xbase = LLVMBuildMul(b, LLVMBuildAdd(b, LLVMBuildMul(b, bn, cg_i64(g, c.c), ""),
-					      LLVMBuildMul(b, gi, cg_i64(g, c.cg), ""), ""), cg_i64(g, c.in_sz), "");
-	LLVMValueRef m = LLVMBuildAdd(b, LLVMBuildMul(b, gi, cg_i64(g, c.mg), ""), cg_fori(g, &lm, 0, c.mg, 1), "");
+	LLVMValueRef c0 = LLVMBuildMul(b, gi, cg_i64(g, c.cg), "");
+	o.xbase = LLVMBuildMul(b, mad(g, bn, c.c, c0), cg_i64(g, c.in_sz), "");
+	LLVMValueRef m = mad(g, gi, c.mg, cg_fori(g, &lm, 0, c.mg, 1));
 	o.wzpv = param_i(g, o.wzp, m);
 	o.wbase = LLVMBuildMul(b, m, cg_i64(g, c.cg * c.k_sz), "");
 	if (ql)
 		qout_of(g, op, in, m, &q);
-	LLVMValueRef yplane = LLVMBuildMul(b, LLVMBuildAdd(b, LLVMBuildMul(b, bn, cg_i64(g, c.m), ""), m, ""),
-					   cg_i64(g, c.out_sz), "");
-	LLVMValueRef od[IR_MAX_RANK], oflat;
-	nest_open(g, lo, c.n, c.out, od, &oflat);
-	LLVMValueRef acc = conv_point(g, &c, &o, od);
-	if (ql)
-		acc = requantize(g, LLVMBuildAdd(b, acc, q.bias, ""), q.mult, q.zp, q.lo, q.hi);
-	store_i32(g, yt, out[0].ptr, LLVMBuildAdd(b, yplane, oflat, ""), acc);
-	nest_close(g, lo, c.n);
+	LLVMValueRef yplane = LLVMBuildMul(b, mad(g, bn, c.m, m), cg_i64(g, c.out_sz), "");
+	conv_channel(g, &c, &o, ql ? &q : NULL, &out[0], yplane);
 	cg_endfor(g, &lm);
 	cg_endfor(g, &lg);
 	cg_endfor(g, &lb);
