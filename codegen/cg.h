@@ -169,7 +169,7 @@ LLVMValueRef cg_smax(cg *g, LLVMValueRef a, LLVMValueRef b);
 
 /* ---- inline math (cg_math.c): f32 scalars or vectors, no calls ---------------------
 ** Maximum errors are measured over all finite f32 inputs by
-** test/unit/test_cg_math.c and documented in docs/codegen.md. */
+** test/unit/test_cg_math.c and documented in docs/codegen-math.md. */
 LLVMValueRef cg_floor(cg *g, LLVMValueRef x);
 LLVMValueRef cg_ceil(cg *g, LLVMValueRef x);
 LLVMValueRef cg_trunc(cg *g, LLVMValueRef x);

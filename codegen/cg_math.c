@@ -96,7 +96,7 @@ static LLVMValueRef intrinsic(cg *g, const char *name, LLVMValueRef *args, unsig
 }
 
 /* Magnitude of mag with the sign of sgn. */
-static LLVMValueRef copysign_(cg *g, LLVMValueRef mag, LLVMValueRef sgn)
+static LLVMValueRef fcopysign(cg *g, LLVMValueRef mag, LLVMValueRef sgn)
 {
 	LLVMValueRef a[2] = {mag, sgn};
 	return intrinsic(g, "llvm.copysign", a, 2);
@@ -207,41 +207,33 @@ static LLVMValueRef math_call(cg *g, const char *name, math_body body, LLVMValue
 
 /* ---- rounding: exact, by the 2^23 trick --------------------------------------- */
 
-enum { R_TRUNC, R_FLOOR, R_CEIL };
+enum { R_EVEN, R_TRUNC, R_FLOOR, R_CEIL };
 
 /*
 ** Adding and removing 2^23 rounds |x| < 2^23 to an integer in the current
 ** (nearest, ties to even) rounding mode; one step of 1 corrects that to
 ** the direction asked for.  Larger magnitudes, infinities and NaN are
 ** integers already (or NaN).  The result has x's sign, as trunc(-0.5),
-** ceil(-0.5) and floor(-0) have.  No float-to-int conversion: they cost as
-** much, and qemu 7.2 mistranslates some RISC-V vector forms.
+** ceil(-0.5) and floor(-0) have.  No float-to-int conversion: it would
+** cost as much, and qemu 7.2 mistranslates some RISC-V vector forms.
 */
 static LLVMValueRef round_int(cg *g, LLVMValueRef x, int mode)
 {
 	LLVMValueRef ax = cg_fabs(g, x), two23 = kf(g, x, 8388608.0f), one = kf(g, x, 1);
-	LLVMValueRef r = copysign_(g, fsub(g, fadd(g, ax, two23), two23), x);
+	LLVMValueRef r = fcopysign(g, fsub(g, fadd(g, ax, two23), two23), x);
 	if (mode == R_TRUNC)
-		r = sel(g, fcmp(g, LLVMRealOGT, cg_fabs(g, r), ax), fsub(g, r, copysign_(g, one, x)), r);
+		r = sel(g, fcmp(g, LLVMRealOGT, cg_fabs(g, r), ax), fsub(g, r, fcopysign(g, one, x)), r);
 	else if (mode == R_FLOOR)
 		r = sel(g, fcmp(g, LLVMRealOGT, r, x), fsub(g, r, one), r);
 	else if (mode == R_CEIL)
 		r = sel(g, fcmp(g, LLVMRealOLT, r, x), fadd(g, r, one), r);
-	return sel(g, fcmp(g, LLVMRealOLT, ax, two23), copysign_(g, r, x), x);
+	return sel(g, fcmp(g, LLVMRealOLT, ax, two23), fcopysign(g, r, x), x);
 }
 
 static LLVMValueRef b_trunc(cg *g, LLVMValueRef *a) { return round_int(g, a[0], R_TRUNC); }
 static LLVMValueRef b_floor(cg *g, LLVMValueRef *a) { return round_int(g, a[0], R_FLOOR); }
 static LLVMValueRef b_ceil(cg *g, LLVMValueRef *a) { return round_int(g, a[0], R_CEIL); }
-
-/* Adding and removing 2^23 rounds |x| < 2^23 to an integer in the current
-** (nearest, ties to even) rounding mode. */
-static LLVMValueRef b_round(cg *g, LLVMValueRef *a)
-{
-	LLVMValueRef x = a[0], ax = cg_fabs(g, x), two23 = kf(g, x, 8388608.0f);
-	LLVMValueRef r = fsub(g, fadd(g, ax, two23), two23);
-	return sel(g, fcmp(g, LLVMRealOLT, ax, two23), copysign_(g, r, x), x);
-}
+static LLVMValueRef b_round(cg *g, LLVMValueRef *a) { return round_int(g, a[0], R_EVEN); }
 
 LLVMValueRef cg_trunc(cg *g, LLVMValueRef x) { return math_call(g, "trunc", b_trunc, &x, 1); }
 LLVMValueRef cg_floor(cg *g, LLVMValueRef x) { return math_call(g, "floor", b_floor, &x, 1); }
@@ -386,7 +378,7 @@ static LLVMValueRef b_tanh(cg *g, LLVMValueRef *a)
 	LLVMValueRef small = cg_fma(g, fmul(g, x, z), poly(g, z, tanh_t, 5), x);
 	LLVMValueRef ac = sel(g, fcmp(g, LLVMRealOGT, ax, kf(g, x, 9.1f)), kf(g, x, 9.1f), ax);
 	LLVMValueRef e = cg_expm1(g, fadd(g, ac, ac));
-	LLVMValueRef big = copysign_(g, fdiv(g, e, fadd(g, e, kf(g, x, 2))), x);
+	LLVMValueRef big = fcopysign(g, fdiv(g, e, fadd(g, e, kf(g, x, 2))), x);
 	return sel(g, fcmp(g, LLVMRealOLT, ax, kf(g, x, TANH_SMALL)), small, big);
 }
 
@@ -424,8 +416,8 @@ static LLVMValueRef b_erf(cg *g, LLVMValueRef *a)
 	LLVMValueRef ac = clampf(g, ax, 1.0f, ERF_ONE);
 	LLVMValueRef q = poly(g, fdiv(g, kf(g, x, 1), ac), erfc_q, 7);
 	LLVMValueRef e = fmul(g, cg_exp(g, LLVMBuildFNeg(g->b, fmul(g, ac, ac), "")), q);
-	LLVMValueRef big = copysign_(g, fsub(g, kf(g, x, 1), e), x);
-	big = sel(g, fcmp(g, LLVMRealOGE, ax, kf(g, x, ERF_ONE)), copysign_(g, kf(g, x, 1), x), big);
+	LLVMValueRef big = fcopysign(g, fsub(g, kf(g, x, 1), e), x);
+	big = sel(g, fcmp(g, LLVMRealOGE, ax, kf(g, x, ERF_ONE)), fcopysign(g, kf(g, x, 1), x), big);
 	return sel(g, fcmp(g, LLVMRealOLT, ax, kf(g, x, 1)), small, big);
 }
 

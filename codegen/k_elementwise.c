@@ -24,6 +24,9 @@
 **     results beyond 2^53);
 **   - integer PRelu is x < 0 ? slope*x : x (the interpreter's kernel gives
 **     0 for integer PRelu).
+** Float-to-integer Cast and, on 32-bit targets, i64 division and i64 to
+** float conversion are built from integer operations: the instructions
+** would be library calls there (and see f32_to_int).
 */
 #include <string.h>
 
@@ -86,17 +89,17 @@ static LLVMTypeRef raw_type(cg *g, ir_dtype dt)
 	return LLVMIntTypeInContext(g->lc, (unsigned)ir_dtype_bits(dt));
 }
 
-/* Element i of constant bytes p as a compute value (or raw bits). */
-static LLVMValueRef const_elem(cg *g, ir_dtype dt, const uint8_t *p, int64_t i, bool raw)
+/* The first element of constant bytes p as a compute value (or raw bits);
+** constants are little-endian, as every target condense compiles for. */
+static LLVMValueRef const_elem(cg *g, ir_dtype dt, const uint8_t *p, bool raw)
 {
 	if (dt == IR_I4) {
-		int v = (p[i / 2] >> (i % 2 * 4)) & 15;
+		int v = p[0] & 15;
 		return cg_i64(g, v >= 8 ? v - 16 : v);
 	}
-	int n = ir_dtype_bits(dt) / 8;
 	uint64_t u = 0;
-	for (int k = n - 1; k >= 0; k--)
-		u = u << 8 | p[i * n + k];
+	for (int k = ir_dtype_bits(dt) / 8 - 1; k >= 0; k--)
+		u = u << 8 | p[k];
 	if (raw)
 		return LLVMConstInt(raw_type(g, dt), u, 0);
 	switch (dt) {
@@ -150,7 +153,7 @@ static int ew_operand(cg *g, ew *e, const cg_buf *b, bool raw, bool overwritable
 		in->stride[d] = k < 0 || t->dims[k] == 1 ? 0 : st[k];
 	}
 	if (b->konst && cg_numel(t) > 0 && uniform(b))
-		in->imm = const_elem(g, t->dtype, b->konst->data, 0, in->raw);
+		in->imm = const_elem(g, t->dtype, b->konst->data, in->raw);
 	return e->n_in++;
 }
 
@@ -789,7 +792,7 @@ static LLVMValueRef clip_bound(cg *g, const cg_buf *b)
 	if (!b->ptr)
 		return NULL;
 	if (b->konst)
-		return const_elem(g, b->type->dtype, b->konst->data, 0, false);
+		return const_elem(g, b->type->dtype, b->konst->data, false);
 	return cg_load(g, b->type->dtype, b->ptr, cg_i64(g, 0));
 }
 
