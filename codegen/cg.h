@@ -81,7 +81,10 @@ typedef struct cg_buf {
 ** MatMulInteger), in k_quant.c; cg_k_conv and cg_k_matmul dispatch here. */
 int cg_k_qlinear(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out);
 
-/* Workspace bytes the kernel for op needs (0 for most); plan_workspace_fn. */
+/* Workspace bytes the kernel for op needs (0 for most); plan_workspace_fn.
+** ud is NULL or points to the target's int vec_bytes (cg.vec_bytes): with
+** it the size is exactly what the kernel touches on that target, without it
+** a bound over every target (condense-opt --print-plan). */
 int64_t cg_workspace(const ir_graph *g, const ir_op *op, void *ud);
 
 /* "'Op' op: the code generator does not support WHAT"; returns -1. */

@@ -411,7 +411,7 @@ static int compile_protected(ir_ctx *c, void *ud)
 	r->cpu = j->t->cpu;
 	r->features = j->t->features;
 	r->prefix = j->o->prefix ? j->o->prefix : cg_prefix_from_name(c, j->gr->name);
-	if (plan_graph(j->gr, cg_workspace, NULL, &r->plan) < 0)
+	if (plan_graph(j->gr, cg_workspace, &j->t->vec_bytes, &r->plan) < 0)
 		return -1;
 	init_module(g, j->t, r->prefix);
 	cg_frame f = {.plan = &r->plan};

@@ -24,7 +24,7 @@
 
 /* The passes condense compile runs before code generation (also used by the
 ** compiled conformance runner, so both compile the same graphs). */
-#define CG_PIPELINE "canonicalize,constfold,fold-bn,cse,dce"
+#define CG_PIPELINE "canonicalize,constfold,fold-bn,fuse-activation,cse,dce"
 
 typedef enum cg_emit_kind {
 	CG_EMIT_OBJ,

@@ -206,7 +206,7 @@ static int64_t half_ws(const ir_graph *gr, const ir_op *op)
 	return ws + lin_ws_bytes(cg_numel(ir_type_of(gr, op->out[0])) * 4);
 }
 
-int64_t lin_conv_workspace(const ir_graph *gr, const ir_op *op)
+int64_t lin_conv_workspace(const ir_graph *gr, const ir_op *op, int vl)
 {
 	const ir_type *x = ir_type_of(gr, op->in[0]), *w = ir_type_of(gr, op->in[1]);
 	const ir_type *y = ir_type_of(gr, op->out[0]);
@@ -218,16 +218,16 @@ int64_t lin_conv_workspace(const ir_graph *gr, const ir_op *op)
 		return half_ws(gr, op) + lin_ws_bytes(g.mg * g.k_sz * g.in_sz * 4);
 	}
 	conv_geo(op, x, w, y, &g);
-	return half_ws(gr, op) + conv_alg_ws(&g, conv_pick(&g), LIN_MAX_VL);
+	return half_ws(gr, op) + conv_alg_ws(&g, conv_pick(&g), vl);
 }
 
 int64_t cg_workspace(const ir_graph *g, const ir_op *op, void *ud)
 {
-	(void)ud;
+	int vl = ud ? lin_vl_of(*(const int *)ud) : LIN_MAX_VL;
 	switch (op->kind) {
 	case IR_OP_CONV:
 	case IR_OP_CONVTRANSPOSE:
-		return lin_conv_workspace(g, op);
+		return lin_conv_workspace(g, op, vl);
 	case IR_OP_MATMUL:
 	case IR_OP_GEMM:
 		return lin_matmul_workspace(g, op);

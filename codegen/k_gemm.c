@@ -464,10 +464,15 @@ void lin_gemm(cg *g, const lin_tile *t, int64_t m, int64_t n, int64_t k, const l
 ** three vectors of B and a broadcast.  AArch64 and RISC-V V have 32, but
 ** 8 x 3 accumulators made LLVM spill in the unrolled k loop; 8 x 2 does
 ** not.  Without vectors (vl 1) the tile is 16 scalar accumulators. */
+int lin_vl_of(int vec_bytes)
+{
+	int vl = vec_bytes / 4;
+	return vl < 1 ? 1 : vl > LIN_MAX_VL ? LIN_MAX_VL : vl;
+}
+
 void lin_tile_for(const cg *g, lin_tile *t)
 {
-	int vl = g->vec_bytes / 4;
-	vl = vl < 1 ? 1 : vl > LIN_MAX_VL ? LIN_MAX_VL : vl;
+	int vl = lin_vl_of(g->vec_bytes);
 	const char *triple = LLVMGetTarget(g->mod);
 	bool x86 = !strncmp(triple, "x86_64", 6) || !strncmp(triple, "i686", 4);
 	t->vl = vl;

@@ -24,9 +24,7 @@ typedef struct lin_tile {
 	int nrw;             /* columns per tile: nv * vl */
 } lin_tile;
 
-/* Bounds of every target's tile (lin_tile_for never exceeds them); the
-** workspace sizes of cg_workspace, computed before a target is known,
-** assume LIN_MAX_VL. */
+/* Bounds of every target's tile (lin_tile_for never exceeds them). */
 #define LIN_MAX_VL 16
 #define LIN_MAX_MR 8
 
@@ -147,9 +145,12 @@ LLVMValueRef lin_pack_b(cg *g, const lin_tile *t, int64_t nmat, int64_t k, int64
 void lin_f16_out(cg *g, LLVMValueRef f, LLVMValueRef y, int64_t n, const ir_activation *act);
 
 /* Workspace bytes of MatMul and Gemm (k_linear.c) and of Conv and
-** ConvTranspose (k_conv.c), bounds over every target. */
+** ConvTranspose (k_conv.c) for a target with vl f32 lanes (lin_tile.vl);
+** LIN_MAX_VL gives a bound over every target. */
 int64_t lin_matmul_workspace(const ir_graph *gr, const ir_op *op);
-int64_t lin_conv_workspace(const ir_graph *gr, const ir_op *op);
+int64_t lin_conv_workspace(const ir_graph *gr, const ir_op *op, int vl);
+/* f32 lanes of a target whose vectors have vec_bytes bytes. */
+int lin_vl_of(int vec_bytes);
 
 /* A loop that runs the body once without a loop when trips is 1:
 ** lin_loop returns the i64 index, lin_endloop closes it. */
