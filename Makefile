@@ -17,7 +17,7 @@ DEPS_PKGS := \
 	llvm-19 llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev \
 	protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata \
 	libxxhash-dev liblapacke-dev \
-	qemu-user gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu \
+	qemu-user valgrind gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu \
 	libc6-dev-arm64-cross libc6-dev-riscv64-cross \
 	python3-onnx python3-torch python3-torchvision python3-sklearn python3-numpy
 
