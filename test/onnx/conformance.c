@@ -791,7 +791,8 @@ static void md_compiled_mode(FILE *f)
 {
 	fputs("\n## Compiled mode\n\n"
 	      "`condense-conformance --compiled TARGET` (TARGET `host`, `x86_64-linux-gnu`,\n"
-	      "`aarch64-linux-gnu` or `riscv64-linux-gnu`) also compiles every test the\n"
+	      "`aarch64-linux-gnu`, `riscv64-linux-gnu`, or compile-only, see below) also\n"
+	      "compiles every test the\n"
 	      "interpreter passes: the same imported graph (the per-data-set constant\n"
 	      "imports included) goes through `condense compile`'s pass pipeline and code\n"
 	      "generator into an object, and a generic harness (`test/onnx/harness.c`)\n"
@@ -808,7 +809,11 @@ static void md_compiled_mode(FILE *f)
 	      "return 0. An object that calls anything but `memcpy` or `memset` fails. A\n"
 	      "crash or a time-out (`--timeout`, 60 s) fails that test only. A test the\n"
 	      "code generator refuses is `NOCOMPILE`, counted apart (`--strict`: as a\n"
-	      "failure); the last line is `N passed, M failed, K skipped, C not compiled`.\n",
+	      "failure); the last line is `N passed, M failed, K skipped, C not compiled`.\n\n"
+	      "The 32-bit embedded targets `thumbv7em-none-eabihf` (Cortex-M4F) and\n"
+	      "`riscv32-unknown-elf` are compile-only (no C library, no emulator): a test\n"
+	      "passes when its objects compile and reference only `memcpy` and `memset`,\n"
+	      "and a line before the total says that nothing ran.\n",
 	      f);
 }
 
@@ -943,6 +948,9 @@ int main(int argc, char **argv)
 	if (o.markdown && write_markdown(&r) < 0)
 		rc = 1;
 	tally(&r, NULL, count);
+	if (o.compiled && cm_compile_only(o.compiled))
+		printf("%s is compile-only: a passed test's objects compiled and reference only "
+		       "memcpy and memset; nothing ran\n", o.compiled);
 	print_summary(&r, NULL);
 	for (size_t i = 0; i < r.n_res; i++) {
 		free(r.res[i].folder);

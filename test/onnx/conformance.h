@@ -81,6 +81,9 @@ extern const char cm_target_names[];
 /* Whether name is one of them. */
 bool cm_known_target(const char *name);
 
+/* Whether target name only compiles (no linking, no running). */
+bool cm_compile_only(const char *name);
+
 /*
 ** Hook: data set d ran on g with inputs in (g's inputs, in order) and gave
 ** got, which matched d->want.  Saves what the compiled run needs.
