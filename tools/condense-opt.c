@@ -4,6 +4,9 @@
 **   condense-opt IN.cir [--passes=a,b,c] [--verify-each] [--print-after-all]
 **                [--split-input-file] [--stats] [--print-plan] [-o OUT.cir]
 **                [--list-passes]
+**                [--quantize-ranges RANGES.txt [--quantize-rounding nearest|stochastic]
+**                 [--quantize-seed N] [--quantize-per-tensor] [--quantize-stats]]
+**                [--run-samples X.npy --samples-out Y.npy]
 **   condense-opt IN.onnx [--input-shape NAME=D0,D1,...]... [same options]
 **
 ** An input whose name ends in ".onnx" is imported (frontend/onnx.h) instead
@@ -16,6 +19,14 @@
 ** would use (passes/plan.h) instead of the graph.  With --split-input-file the input is cut at lines that start
 ** with "// -----"; each piece is handled on its own (line numbers stay those
 ** of the whole file) and the outputs are joined with the same separator.
+** --quantize-ranges runs the int8 QDQ insertion (passes/quantize.h) after
+** the pipeline, with the ranges file read against the graph as the
+** pipeline left it, and verifies the result; --quantize-stats prints its
+** per-layer table to stderr.  --run-samples runs the final graph in the
+** interpreter once per sample of X.npy (shape (N, *input) or, when the
+** input's batch dimension is 1, (N, *input[1:])), bound to the graph's one
+** f32 input, and writes the first output of every run, stacked as
+** (N, *output), to Y.npy: how a quantized graph's accuracy is measured.
 ** Exit status: 0 on success, 1 when any input piece has an error (or the
 ** ONNX model is malformed), 2 on a usage error or an ONNX model that uses
 ** what condense does not support.
@@ -29,6 +40,9 @@
 #include "codegen/cg.h"
 #include "passes/pass.h"
 #include "passes/plan.h"
+#include "passes/quantize.h"
+#include "interp/interp.h"
+#include "runtime/npy.h"
 #include "tools/numerics.h"
 
 #define SPLIT_MARK "// -----"
@@ -38,6 +52,10 @@ typedef struct opts {
 	bool verify_each, print_after_all, split, stats, print_plan, check_numerics;
 	onnx_shape_pin pins[IR_MAX_IO];
 	int32_t n_pins;
+	const char *q_ranges;           /* --quantize-ranges */
+	quant_options q;
+	bool q_stats, q_flags;          /* q_flags: a --quantize-* option besides the ranges */
+	const char *samples_in, *samples_out;
 } opts;
 
 static int usage(FILE *f)
@@ -45,7 +63,10 @@ static int usage(FILE *f)
 	fputs("usage: condense-opt IN.cir|IN.onnx|- [--passes=a,b,c] [--verify-each] [--print-after-all]\n"
 	      "                    [--split-input-file] [--stats] [--print-plan] [--check-numerics]\n"
 	      "                    [-o OUT.cir] [--list-passes]\n"
-	      "                    [--input-shape NAME=D0,D1,...]...\n",
+	      "                    [--input-shape NAME=D0,D1,...]...\n"
+	      "                    [--quantize-ranges RANGES.txt [--quantize-rounding nearest|stochastic]\n"
+	      "                     [--quantize-seed N] [--quantize-per-tensor] [--quantize-stats]]\n"
+	      "                    [--run-samples X.npy --samples-out Y.npy]\n",
 	      f);
 	return 2;
 }
@@ -67,12 +88,56 @@ static int add_pin(opts *o, const char *s)
 	return -1;
 }
 
+/* The --quantize-* and --run-samples options at argv[*i]: 1 when taken, 0
+** when a is not one of them, -1 on a bad value. */
+static int parse_quant_arg(int argc, char **argv, int *i, opts *o)
+{
+	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	char *end;
+	if (strcmp(a, "--quantize-stats") == 0)
+		return o->q_flags = o->q_stats = true, 1;
+	if (strcmp(a, "--quantize-per-tensor") == 0)
+		return o->q_flags = o->q.per_tensor = true, 1;
+	const char **path = strcmp(a, "--quantize-ranges") == 0 ? &o->q_ranges
+			  : strcmp(a, "--run-samples") == 0   ? &o->samples_in
+			  : strcmp(a, "--samples-out") == 0   ? &o->samples_out
+							      : NULL;
+	bool seed = strcmp(a, "--quantize-seed") == 0, rounding = strcmp(a, "--quantize-rounding") == 0;
+	if (!v || (!path && !seed && !rounding))
+		return 0;
+	++*i;
+	if (path)
+		return *path = v, 1;
+	o->q_flags = true;
+	if (seed) {
+		o->q.seed = strtoull(v, &end, 10);
+		return *v && *end == '\0' && v[0] != '-' ? 1 : -1;
+	}
+	o->q.rounding = strcmp(v, "stochastic") == 0 ? QUANT_ROUND_STOCHASTIC : QUANT_ROUND_NEAREST;
+	return strcmp(v, "stochastic") == 0 || strcmp(v, "nearest") == 0 ? 1 : -1;
+}
+
+/* Options that need another: 0, or the usage exit status. */
+static int check_quant_args(const opts *o)
+{
+	if (o->q_flags && !o->q_ranges)
+		return fprintf(stderr, "condense-opt: --quantize-* options need --quantize-ranges\n"), usage(stderr);
+	if (!o->samples_in != !o->samples_out)
+		return fprintf(stderr, "condense-opt: --run-samples and --samples-out go together\n"), usage(stderr);
+	return 0;
+}
+
 /* Returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv, opts *o)
 {
 	bool bad_pin = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int q = parse_quant_arg(argc, argv, &i, o);
+		if (q < 0)
+			return fprintf(stderr, "condense-opt: bad value for '%s'\n", a), usage(stderr);
+		if (q > 0)
+			continue;
 		if (strncmp(a, "--passes=", 9) == 0)
 			o->passes = a + 9;
 		else if (strcmp(a, "--verify-each") == 0)
@@ -104,6 +169,8 @@ static int parse_args(int argc, char **argv, opts *o)
 	}
 	if (!o->in)
 		return fprintf(stderr, "condense-opt: no input file\n"), usage(stderr);
+	if (check_quant_args(o))
+		return 2;
 	return bad_pin ? usage(stderr) : -1;
 }
 
@@ -138,6 +205,96 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
+typedef struct ranges_job {
+	ir_graph *g;
+	const char *path;
+	quant_ranges *r;
+} ranges_job;
+
+static int read_ranges(ir_ctx *c, void *ud)
+{
+	(void)c;
+	ranges_job *j = ud;
+	j->r = quant_ranges_read(j->g, j->path);
+	return j->r ? 0 : -1;
+}
+
+/* --quantize-ranges: Q/DQ insertion on g as the pipeline left it, then
+** the statistics and the verifier; -1 after a diagnostic. */
+static int quantize(const opts *o, ir_graph *g)
+{
+	ranges_job j = {g, o->q_ranges, NULL};
+	quant_stats st;
+	if (ir_protect(g->ctx, read_ranges, &j) < 0 || quant_insert_qdq(g, j.r, &o->q, &st) < 0)
+		return -1;
+	if (o->q_stats && quant_stats_print(g, &st, stderr) < 0)
+		return -1;
+	return ir_verify(g);
+}
+
+/* The samples in x fit input type t: (N, *t) or, when t's batch dim is 1,
+** (N, *t[1:]). */
+static bool samples_fit(const npy_array *x, const ir_type *t)
+{
+	int skip = x->rank == t->rank && t->rank >= 1 && t->dims[0] == 1;
+	if (x->dtype != NPY_F32 || t->dtype != IR_F32 || x->rank < 1 || x->rank != t->rank + 1 - skip)
+		return false;
+	for (int d = skip; d < t->rank; d++)
+		if (x->dims[d + 1 - skip] != t->dims[d])
+			return false;
+	return true;
+}
+
+/* Run g on sample i of x; its first output (f32, n_out elements) into y. */
+static int run_sample(const ir_graph *g, const npy_array *x, int64_t i, float *y, int64_t n_out)
+{
+	ir_ctx *c = ir_ctx_new(0);
+	interp_tensor *outs = calloc(g->n_outputs, sizeof *outs);
+	const ir_type *t = ir_type_of(g, g->inputs[0]);
+	int64_t n_in = 0;
+	ir_type_numel(t, &n_in);
+	interp_tensor in = {*t, (float *)x->data + i * n_in};
+	int rc = c && outs ? interp_run(c, g, &in, outs) : -1;
+	if (rc == 0 && (outs[0].type.dtype != IR_F32 || ir_type_numel(&outs[0].type, &n_in) < 0 || n_in != n_out))
+		rc = -1;
+	if (rc == 0)
+		memcpy(y + i * n_out, outs[0].data, (size_t)n_out * 4);
+	free(outs);
+	ir_ctx_free(c);
+	return rc;
+}
+
+/* --run-samples: the first output of g for every sample, into --samples-out. */
+static int run_samples(const opts *o, const ir_graph *g)
+{
+	char err[256];
+	npy_array x = {0}, y = {0};
+	const ir_type *out = g->n_outputs ? ir_type_of(g, g->outputs[0].val) : NULL;
+	if (g->n_inputs != 1 || !out || out->rank + 1 > NPY_MAX_RANK)
+		return fprintf(stderr, "condense-opt: --run-samples needs a graph with one input and an output\n"), -1;
+	if (npy_read(o->samples_in, &x, err, sizeof err) < 0)
+		return fprintf(stderr, "condense-opt: %s: %s\n", o->samples_in, err), -1;
+	int rc = samples_fit(&x, ir_type_of(g, g->inputs[0])) ? 0 : -1;
+	if (rc < 0)
+		fprintf(stderr, "condense-opt: %s: expected f32 samples of the input's shape\n", o->samples_in);
+	int64_t n_out = 0;
+	ir_type_numel(out, &n_out);
+	y = (npy_array){.dtype = NPY_F32, .rank = out->rank + 1, .dims = {x.dims[0]}};
+	memcpy(&y.dims[1], out->dims, (size_t)out->rank * sizeof *out->dims);
+	y.nbytes = (size_t)(x.dims[0] * n_out) * 4;
+	y.data = rc == 0 ? malloc(y.nbytes ? y.nbytes : 1) : NULL;
+	for (int64_t i = 0; rc == 0 && i < x.dims[0]; i++)
+		if ((rc = y.data ? run_sample(g, &x, i, y.data, n_out) : -1) < 0)
+			fprintf(stderr, "condense-opt: --run-samples: sample %lld failed\n", (long long)i);
+	if (rc == 0 && npy_write(o->samples_out, &y, err, sizeof err) < 0) {
+		fprintf(stderr, "condense-opt: %s: %s\n", o->samples_out, err);
+		rc = -1;
+	}
+	npy_free(&x);
+	free(y.data);
+	return rc;
+}
+
 /* Verify, run the pipeline and print g; 0 or 1.  before, when not NULL,
 ** is a second copy of the input for --check-numerics. */
 static int run_graph(const opts *o, ir_graph *g, ir_graph *before, FILE *out)
@@ -147,6 +304,10 @@ static int run_graph(const opts *o, ir_graph *g, ir_graph *before, FILE *out)
 	if (!rc && o->passes && pass_run_pipeline(g, o->passes, &po) < 0)
 		rc = 1;
 	if (!rc && o->passes && !o->verify_each && ir_verify(g) < 0)
+		rc = 1;
+	if (!rc && o->q_ranges && quantize(o, g) < 0)
+		rc = 1;
+	if (!rc && o->samples_in && run_samples(o, g) < 0)
 		rc = 1;
 	if (!rc && before && numerics_check(before, g, stderr) < 0)
 		rc = 1;
