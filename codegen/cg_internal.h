@@ -23,6 +23,12 @@ int cg_emit_entries(cg *g, cg_frame *f, const char *prefix);
 /* Mark every parameter of fn noalias (buffers of the caller's contract). */
 void cg_noalias_params(cg *g, LLVMValueRef fn);
 
+/* Refuse, with cg_unsupported, every op whose quantized form (docs/ir.md,
+** "Quantized arithmetic") has no kernel yet (cg_check.c).  Runs before
+** planning, so no emitter ever sees one: a quantized Add must never be
+** compiled as a plain integer add. */
+int cg_check_quantized(cg *g);
+
 /* Bytes per element for alignment checks (1 for sub-byte and bool). */
 int64_t cg_elem_align(ir_dtype dt);
 

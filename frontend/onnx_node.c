@@ -356,39 +356,6 @@ static int required_attrs(onnx_imp *m, onnx_node *n, const ir_op *op)
 	return 0;
 }
 
-/*
-** QuantizeLinear's result carries its constant scale and zero point, when
-** they are valid quantization parameters (positive finite scales, zero
-** points within the type); otherwise the type stays plain.
-*/
-static void result_quant(onnx_imp *m, const ir_op *op, ir_type *t)
-{
-	const ir_blob *s = op->n_in > 1 ? ir_const_of(m->g, op->in[1]) : NULL;
-	const ir_blob *z = op->n_in > 2 && op->in[2] ? ir_const_of(m->g, op->in[2]) : NULL;
-	if (op->kind != IR_OP_QUANTIZE || !s || (op->n_in > 2 && op->in[2] && !z))
-		return;
-	const ir_type *st = ir_type_of(m->g, op->in[1]);
-	interp_tensor sv = {*st, (void *)s->data}, zv = {z ? *ir_type_of(m->g, op->in[2]) : *st,
-							  z ? (void *)z->data : NULL};
-	int32_t cnt = (int32_t)onnx_numel(m, op->in[1]);
-	ir_quant *q = ir_alloc(m->c, sizeof *q);
-	float *scale = ir_alloc_array(m->c, (size_t)cnt + 1, sizeof *scale);
-	int32_t *zero = ir_alloc_array(m->c, (size_t)cnt + 1, sizeof *zero);
-	int64_t axis = -1; /* per-tensor: a scalar, or a one-element 1-D scale */
-	if (st->rank != 0 && cnt != 1) {
-		axis = ir_op_int(op, "axis", 1);
-		axis += axis < 0 ? t->rank : 0;
-	}
-	for (int32_t i = 0; i < cnt; i++) {
-		scale[i] = (float)interp_get_f(&sv, i);
-		zero[i] = z ? (int32_t)interp_get_i(&zv, i) : 0;
-		if (!(scale[i] > 0) || scale[i] > 3.4e38f)
-			return;
-	}
-	*q = (ir_quant){(int32_t)axis, cnt, scale, zero};
-	t->quant = q;
-}
-
 /* Every present operand an unmasked constant, at least one present, each
 ** result (types t) at most ONNX_MAX_FOLD_BYTES, the work at most
 ** IR_MAX_FOLD_WORK; not a const or a DequantizeLinear. */
@@ -454,7 +421,6 @@ int onnx_finish(onnx_imp *m, onnx_node *n, ir_op *op, ir_val *res)
 	op->loc = onnx_loc(m);
 	if (capture_end(m, n, &k, rc, "") < 0)
 		return -1;
-	result_quant(m, op, &t[0]);
 	for (int32_t r = 0; r < op->n_out; r++)
 		m->g->vals[op->out[r]].type = t[r];
 	if (foldable(m, op, t))

@@ -21,9 +21,9 @@ static bool reinterprets(ir_opkind k)
 	       k == IR_OP_UNSQUEEZE;
 }
 
-/* Every present operand an unmasked const (at least one), with a type the
-** kernels read as plain numbers: quantization on a type is for data
-** movement only until the quantization passes define integer arithmetic. */
+/* Every present operand an unmasked const (at least one).  Ops on
+** quantized types fold too: their kernels compute exactly the integers a
+** compiled kernel must (docs/ir.md, "Quantized arithmetic"). */
 static bool foldable(const ir_graph *g, const ir_op *op)
 {
 	int32_t present = 0;
@@ -32,8 +32,6 @@ static bool foldable(const ir_graph *g, const ir_op *op)
 		if (v == IR_NOVAL)
 			continue;
 		if (!ir_const_of(g, v) || g->vals[v].def->mask)
-			return false;
-		if (g->vals[v].type.quant && !reinterprets(op->kind) && op->kind != IR_OP_TRANSPOSE)
 			return false;
 		present++;
 	}

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "interp/kernel.h"
+#include "ir/requant.h"
 #include "ir/util.h"
 
 /* ---- element accessors ------------------------------------------------- */
@@ -138,13 +139,14 @@ static int alloc_results(ir_ctx *c, const ir_graph *g, const ir_op *op, interp_t
 	return 0;
 }
 
-/* Apply the op's fused activation (ir/ir.h) to its float result. */
-static int fused_activation(ir_ctx *c, const ir_op *op, interp_tensor *out)
+/* Apply the op's fused activation (ir/ir.h) to its float result; a
+** quantized op's kernel folds it into its output clamp instead. */
+static int fused_activation(ir_ctx *c, const ir_graph *g, const ir_op *op, interp_tensor *out)
 {
 	ir_activation a;
 	if (ir_op_activation(op, &a) < 0)
 		return ir_error(c, op->loc, "'%s' op: invalid fused activation", ir_op_name(op->kind));
-	if (a.kind == IR_ACT_NONE)
+	if (a.kind == IR_ACT_NONE || ir_op_is_quantized(g, op))
 		return 0;
 	int64_t n;
 	ir_type_numel(&out[0].type, &n);
@@ -163,7 +165,7 @@ static int eval(ir_ctx *c, const ir_graph *g, const ir_op *op, const interp_tens
 	interp_ctx x = {c, g};
 	if (kernels[op->kind](&x, op, in, out) < 0)
 		return -1;
-	return fused_activation(c, op, out);
+	return fused_activation(c, g, op, out);
 }
 
 typedef struct op_call {

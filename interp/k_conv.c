@@ -9,12 +9,15 @@
 ** ONNX's float32 reference.  Conv accumulates one output row (along the
 ** last spatial dim) at a time over (input channel, kernel offset);
 ** ConvTranspose scatters into one output plane at a time.  A sink then
-** adds the bias and converts the finished row or plane to the result type.
+** adds the bias and converts the finished row or plane to the result type;
+** for Conv on quantized operands (docs/ir.md, "Quantized arithmetic") it
+** requantizes the exact integer sum instead.
 */
 #include <math.h>
 #include <string.h>
 
 #include "interp/kernel.h"
+#include "ir/requant.h"
 
 /* The geometry of a convolution over n spatial dims. */
 typedef struct geo {
@@ -315,22 +318,51 @@ static float *load_f32(interp_ctx *x, const interp_tensor *t)
 	return r;
 }
 
-/* Element i of an optional scalar-or-1-D parameter (0 when absent). */
-static int64_t param_i(const interp_tensor *t, int64_t i)
-{
-	if (!t)
-		return 0;
-	return interp_get_i(t, numel(&t->type) == 1 ? 0 : i);
-}
-
-/* t minus its zero point as f32; a 1-D zero point steps every blk elements. */
-static float *load_q(interp_ctx *x, const interp_tensor *t, const interp_tensor *zp, int64_t blk)
+/*
+** t minus zero points as f32 (exact for 8- and 16-bit integers): element i
+** uses zero[i / blk], or zero[0] when nz is 1; no zero point when nz is 0.
+*/
+static float *load_minus(interp_ctx *x, const interp_tensor *t, const int64_t *zero, int64_t nz, int64_t blk)
 {
 	int64_t n = numel(&t->type);
 	float *r = ir_alloc_array(x->c, (size_t)n, sizeof *r);
 	for (int64_t i = 0; i < n; i++)
-		r[i] = (float)(interp_get_i(t, i) - param_i(zp, i / blk));
+		r[i] = (float)(interp_get_i(t, i) - (nz ? zero[nz == 1 ? 0 : i / blk] : 0));
 	return r;
+}
+
+/* t minus its optional zero-point operand zp (a scalar, or 1-D stepping every blk elements). */
+static float *load_q(interp_ctx *x, const interp_tensor *t, const interp_tensor *zp, int64_t blk)
+{
+	int64_t nz = zp ? numel(&zp->type) : 0;
+	int64_t *zero = ir_alloc_array(x->c, (size_t)nz + 1, sizeof *zero);
+	for (int64_t i = 0; i < nz; i++)
+		zero[i] = interp_get_i(zp, i);
+	return load_minus(x, t, zero, nz, blk);
+}
+
+typedef struct rqsink {
+	interp_tensor *y;
+	const interp_tensor *bias;      /* i32 [M], or NULL */
+	const ir_qop *p;
+	int64_t m, out_sz;
+} rqsink;
+
+/*
+** Quantized Conv results (docs/ir.md): the exact sum plus the bias with
+** int32 wraparound, requantized by the channel's multiplier, plus z_y,
+** clamped to the result's range and fused activation.
+*/
+static void sink_requant(void *ud, int64_t b, int64_t m, int64_t off, const double *acc, int64_t len)
+{
+	rqsink *s = ud;
+	ir_requant r = s->p->rq[s->p->n_ch == 1 ? 0 : m];
+	int64_t bias = s->bias ? interp_get_i(s->bias, m) : 0, base = (b * s->m + m) * s->out_sz + off;
+	for (int64_t i = 0; i < len; i++) {
+		int32_t v = (int32_t)(uint32_t)((int64_t)acc[i] + bias);
+		int64_t q = s->p->y_zero + ir_requant_apply(v, r);
+		interp_set_i(s->y, base + i, q < s->p->lo ? s->p->lo : q > s->p->hi ? s->p->hi : q);
+	}
 }
 
 /* ---- kernels ----------------------------------------------------------------- */
@@ -387,8 +419,32 @@ static void qlinear_conv(interp_ctx *x, const ir_op *op, const interp_tensor *co
 		 sink_quant, &s);
 }
 
+/*
+** Conv on quantized operands: (x - z_x) and (w - z_w[m]) are small integers,
+** exact in f32, their products and sums exact in the core's double
+** accumulator (the verifier bounds the sum by 2^31); padding taps are
+** skipped, i.e. pad real 0.
+*/
+static int conv_quant(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
+{
+	geo g;
+	ir_qop p;
+	if (ir_qop_params(x->g, op, &p) < 0)
+		return ir_error(x->c, op->loc, "'Conv' op: invalid quantized form (not verified?)");
+	conv_geo(op, &in[0]->type, &in[1]->type, &out->type, &g);
+	int64_t zx = p.in_zero[0], *zw = ir_alloc_array(x->c, (size_t)p.n_ch, sizeof *zw);
+	for (int32_t c = 0; c < p.n_ch; c++)
+		zw[c] = p.w_zero[c];
+	rqsink s = {.y = out, .bias = opt(op, in, 2), .p = &p, .m = g.m, .out_sz = g.out_sz};
+	conv_run(x, &g, load_minus(x, in[0], &zx, 1, 1), load_minus(x, in[1], zw, p.n_ch, g.c / g.group * g.k_sz),
+		 sink_requant, &s);
+	return 0;
+}
+
 int interp_conv(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
+	if (op->kind == IR_OP_CONV && ir_op_is_quantized(x->g, op))
+		return conv_quant(x, op, in, out);
 	switch (op->kind) {
 	case IR_OP_QLINEARCONV:
 		qlinear_conv(x, op, in, out);

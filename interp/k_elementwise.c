@@ -8,12 +8,15 @@
 ** Broadcasting is numpy's: dims align at the right, a dim of 1 repeats.
 ** NaN propagates through Min, Max and Clip as in numpy.  Pow computes in
 ** double even for an integer base (ONNX allows one; the IR does not yet),
-** truncating the result as numpy's astype does.
+** truncating the result as numpy's astype does.  Add, Relu and Clip on
+** quantized operands compute on the stored integers (docs/ir.md,
+** "Quantized arithmetic").
 */
 #include <math.h>
 #include <string.h>
 
 #include "interp/kernel.h"
+#include "ir/requant.h"
 
 static bool same_shape(const ir_type *a, const ir_type *b)
 {
@@ -130,13 +133,26 @@ static int64_t unary_i(ir_opkind k, int64_t v)
 	}
 }
 
+/* Relu on quantized x: real max(v, 0) is max(q, z_x) on the stored integers. */
+static void relu_quant(const interp_tensor *a, interp_tensor *y)
+{
+	int64_t n = numel(&a->type), z = a->type.quant->zero[0];
+	for (int64_t i = 0; i < n; i++) {
+		int64_t v = interp_get_i(a, i);
+		interp_set_i(y, i, v < z ? z : v);
+	}
+}
+
 int interp_unary(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
 	const interp_tensor *a = in[0];
 	int64_t n = numel(&a->type);
 	unop u = {op->kind, ir_op_float(op, "alpha", 0), ir_op_float(op, "beta", 0),
 		  ir_op_float(op, "gamma", 0)};
-	(void)x;
+	if (op->kind == IR_OP_RELU && a->type.quant && ir_op_is_quantized(x->g, op)) {
+		relu_quant(a, &out[0]);
+		return 0;
+	}
 	for (int64_t i = 0; i < n; i++) {
 		if (is_float(a))
 			interp_set_f(&out[0], i, unary_f(&u, interp_get_f(a, i)));
@@ -148,13 +164,39 @@ int interp_unary(interp_ctx *x, const ir_op *op, const interp_tensor *const *in,
 
 /* ---- clip ---------------------------------------------------------------- */
 
+/* A bound of a quantized Clip as a stored integer of x's parameters: an
+** f32 bound is a real value, quantized as QuantizeLinear would; an integer
+** bound carries x's parameters already.  Absent: the type's range end. */
+static int64_t qbound(const interp_tensor *b, const interp_tensor *a, int64_t dflt)
+{
+	int64_t lo, hi;
+	const ir_quant *q = a->type.quant;
+	if (!b)
+		return dflt;
+	if (!is_float(b))
+		return interp_get_i(b, 0);
+	ir_requant_range(a->type.dtype, &lo, &hi);
+	return ir_requant_quantize((float)interp_get_f(b, 0), q->scale[0], q->zero[0], lo, hi);
+}
+
 /* Absent bounds are -inf and +inf, or the integer type's whole range; as
-** numpy's clip, min(max(x, lo), hi), so hi wins when lo > hi. */
+** numpy's clip, min(max(x, lo), hi), so hi wins when lo > hi.  On quantized
+** x the bounds are quantized first (qbound). */
 int interp_clip(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
 	const interp_tensor *a = in[0], *lo = op->n_in > 1 ? in[1] : NULL, *hi = op->n_in > 2 ? in[2] : NULL;
 	int64_t n = numel(&a->type);
-	(void)x;
+	if (a->type.quant && ir_op_is_quantized(x->g, op)) {
+		int64_t tlo, thi;
+		ir_requant_range(a->type.dtype, &tlo, &thi);
+		int64_t l = qbound(lo, a, tlo), h = qbound(hi, a, thi);
+		for (int64_t i = 0; i < n; i++) {
+			int64_t v = interp_get_i(a, i);
+			v = v < l ? l : v;
+			interp_set_i(&out[0], i, v > h ? h : v);
+		}
+		return 0;
+	}
 	if (is_float(a)) {
 		double l = lo ? interp_get_f(lo, 0) : -INFINITY, h = hi ? interp_get_f(hi, 0) : INFINITY;
 		for (int64_t i = 0; i < n; i++)
@@ -235,10 +277,32 @@ static int binary_at(interp_ctx *x, const ir_op *op, const interp_tensor *a, con
 	return 0;
 }
 
+/*
+** Add on quantized operands (docs/ir.md, "Quantized arithmetic"): both
+** terms scaled by their integer multipliers, which share one shift, summed
+** exactly in int64 and rounded once; plus z_y, clamped.
+*/
+static int add_quant(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *y)
+{
+	ir_qop p;
+	int64_t n = numel(&y->type);
+	if (ir_qop_params(x->g, op, &p) < 0)
+		return ir_error(x->c, op->loc, "'Add' op: invalid quantized form (not verified?)");
+	for (int64_t i = 0; i < n; i++) {
+		int64_t a = interp_get_i(in[0], at(in[0], y, i)) - p.in_zero[0];
+		int64_t b = interp_get_i(in[1], at(in[1], y, i)) - p.in_zero[1];
+		int64_t q = p.y_zero + ir_requant_round_shift(a * p.rq[0].mult + b * p.rq[1].mult, p.rq[0].shift);
+		interp_set_i(y, i, q < p.lo ? p.lo : q > p.hi ? p.hi : q);
+	}
+	return 0;
+}
+
 /* Add ... Xor and PRelu (whose slope broadcasts to x, the result's shape). */
 int interp_binary(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
 	int64_t n = numel(&out[0].type);
+	if (op->kind == IR_OP_ADD && ir_op_is_quantized(x->g, op))
+		return add_quant(x, op, in, &out[0]);
 	for (int64_t i = 0; i < n; i++)
 		if (binary_at(x, op, in[0], in[1], &out[0], i) < 0)
 			return -1;

@@ -8,11 +8,14 @@
 ** accumulator (integer types, exact; results wrap to the element type).
 ** Batched MatMul walks the broadcast batch dims and hands each pair of
 ** matrices to that core; Gemm first copies op(A) and op(B) row-major.
+** MatMul and Gemm on quantized operands (docs/ir.md, "Quantized
+** arithmetic") take the exact integer path and requantize its sums.
 */
 #include <math.h>
 #include <string.h>
 
 #include "interp/kernel.h"
+#include "ir/requant.h"
 
 /* A numpy matmul: [batch..., m, k] x [batch..., k, n], batch dims broadcast. */
 typedef struct mmgeo {
@@ -211,6 +214,27 @@ static float param_f(const interp_tensor *t, int64_t i)
 }
 
 /*
+** v[0..n) minus zero points: element i uses zero[i / stride % period], or
+** zero[0] when nz is 1.
+*/
+static void minus_zero(int64_t *v, int64_t n, const int32_t *zero, int32_t nz, int64_t stride, int64_t period)
+{
+	for (int64_t i = 0; i < n; i++)
+		v[i] -= zero[nz == 1 ? 0 : i / stride % period];
+}
+
+/* The values of an optional zero-point operand (*nz of them; {0} when absent). */
+static int32_t *zeros_of(interp_ctx *x, const interp_tensor *zp, int32_t *nz)
+{
+	int64_t n = zp ? numel(&zp->type) : 1;
+	int32_t *z = ir_alloc_array(x->c, (size_t)n, sizeof *z);
+	for (int64_t i = 0; zp && i < n; i++)
+		z[i] = (int32_t)interp_get_i(zp, i);
+	*nz = (int32_t)n;
+	return z;
+}
+
+/*
 ** The operands of a quantized matmul as int64 minus their zero points: a's
 ** zero point is per row (dim -2), b's per column (dim -1).
 */
@@ -218,13 +242,44 @@ static void q_operands(interp_ctx *x, const interp_tensor *a, const interp_tenso
 		       const interp_tensor *b, const interp_tensor *bzp, const mmgeo *g,
 		       int64_t **qa, int64_t **qb)
 {
-	int64_t na = numel(&a->type), nb = numel(&b->type);
+	int32_t nza, nzb;
+	const int32_t *za = zeros_of(x, azp, &nza), *zb = zeros_of(x, bzp, &nzb);
 	*qa = load_i64(x, a);
 	*qb = load_i64(x, b);
-	for (int64_t i = 0; i < na; i++)
-		(*qa)[i] -= param_i(azp, i / g->k % g->m);
-	for (int64_t i = 0; i < nb; i++)
-		(*qb)[i] -= param_i(bzp, i % g->n);
+	minus_zero(*qa, numel(&a->type), za, nza, g->k, g->m);
+	minus_zero(*qb, numel(&b->type), zb, nzb, 1, g->n);
+}
+
+/*
+** Quantized results (docs/ir.md, "Quantized arithmetic") of a product c of
+** n columns: c plus the column's bias with int32 wraparound, requantized by
+** the column's multiplier, plus z_y, clamped.
+*/
+static void store_requant(interp_tensor *out, const int64_t *c, const ir_qop *p, int64_t n,
+			  const interp_tensor *bias)
+{
+	int64_t total = numel(&out->type);
+	for (int64_t e = 0; e < total; e++) {
+		int64_t j = e % n, b = bias ? interp_get_i(bias, j) : 0;
+		int32_t v = (int32_t)(uint32_t)((uint64_t)c[e] + (uint64_t)b);
+		int64_t q = p->y_zero + ir_requant_apply(v, p->rq[p->n_ch == 1 ? 0 : j]);
+		interp_set_i(out, e, q < p->lo ? p->lo : q > p->hi ? p->hi : q);
+	}
+}
+
+/* MatMul on quantized operands: a per tensor, b per tensor or per column. */
+static int matmul_quant(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
+{
+	mmgeo g;
+	ir_qop p;
+	if (ir_qop_params(x->g, op, &p) < 0)
+		return ir_error(x->c, op->loc, "'MatMul' op: invalid quantized form (not verified?)");
+	mm_geo(&in[0]->type, &in[1]->type, &g);
+	int64_t *qa = load_i64(x, in[0]), *qb = load_i64(x, in[1]);
+	minus_zero(qa, numel(&in[0]->type), p.in_zero, 1, 1, 1);
+	minus_zero(qb, numel(&in[1]->type), p.w_zero, p.n_ch, 1, g.n);
+	store_requant(out, mm_ints(x, &g, qa, qb, numel(&out->type)), &p, g.n, NULL);
+	return 0;
 }
 
 /* MatMulInteger: a, b, optional a_zp, b_zp; i32 result. */
@@ -276,6 +331,8 @@ static int qlinear_matmul(interp_ctx *x, const interp_tensor *const *in, interp_
 
 int interp_matmul(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
+	if (op->kind == IR_OP_MATMUL && ir_op_is_quantized(x->g, op))
+		return matmul_quant(x, op, in, out);
 	switch (op->kind) {
 	case IR_OP_QLINEARMATMUL:
 		return qlinear_matmul(x, in, out);
@@ -374,11 +431,33 @@ static void gemm_floats(interp_ctx *x, const gemm *g, const interp_tensor *const
 	store_f32(out, y);
 }
 
+/* Gemm on quantized operands (alpha = beta = 1): B per tensor or per
+** column of op(B), C the i32 bias [N]. */
+static int gemm_quant(interp_ctx *x, const ir_op *op, const gemm *g, const interp_tensor *const *in,
+		      interp_tensor *out)
+{
+	mmgeo mg = {.m = g->m, .k = g->k, .n = g->n};
+	ir_qop p;
+	if (ir_qop_params(x->g, op, &p) < 0)
+		return ir_error(x->c, op->loc, "'Gemm' op: invalid quantized form (not verified?)");
+	int64_t *a = load_i64(x, in[0]), *b = load_i64(x, in[1]);
+	if (g->ta)
+		a = transposed(x, a, g->k, g->m, sizeof *a);
+	if (g->tb)
+		b = transposed(x, b, g->n, g->k, sizeof *b);
+	minus_zero(a, g->m * g->k, p.in_zero, 1, 1, 1);
+	minus_zero(b, g->k * g->n, p.w_zero, p.n_ch, 1, g->n);
+	store_requant(out, mm_ints(x, &mg, a, b, g->m * g->n), &p, g->n, opt(op, in, 2));
+	return 0;
+}
+
 /* y = alpha*op(A)*op(B) + beta*C, C broadcast one way to [M, N]. */
 int interp_gemm(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
 	gemm g;
 	gemm_geo(op, in, &g);
+	if (ir_op_is_quantized(x->g, op))
+		return gemm_quant(x, op, &g, in, out);
 	if (ir_dtype_is_int(out->type.dtype))
 		gemm_ints(x, &g, in, out);
 	else

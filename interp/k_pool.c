@@ -10,11 +10,15 @@
 ** first value of a window and replaces it by each greater one, as the
 ** reference's loop does (so a NaN wins only in the first position); the
 ** global pools follow numpy (a NaN always wins).  Sums are in double.
+** On quantized operands (docs/ir.md, "Quantized arithmetic") MaxPool keeps
+** the stored integers and the average pools requantize the exact integer
+** window sums, with a multiplier per divisor.
 */
 #include <math.h>
 #include <string.h>
 
 #include "interp/kernel.h"
+#include "ir/requant.h"
 
 typedef struct pgeo {
 	int n;                          /* spatial rank */
@@ -107,14 +111,21 @@ static void pool_geo(interp_ctx *x, const ir_op *op, const ir_type *in, const ir
 		dim_windows(x, g, i, s[i], d[i], pb[i], pe[i]);
 }
 
-/* The max or mean of the window of output index o over the plane xp. */
-static double window(const pgeo *g, const double *xp, const int64_t *o, bool max, bool incl)
+/* What the window of one output index holds: the sum and the maximum of
+** its real (not padding) positions, their count, and the count with the
+** padding (count_include_pad's divisor). */
+typedef struct wstat {
+	double sum, best;
+	int64_t real, cnt;
+} wstat;
+
+static wstat window(const pgeo *g, const double *xp, const int64_t *o)
 {
-	int64_t j[IR_MAX_RANK] = {0}, cnt = 1, real = 0;
-	double sum = 0, best = 0;
+	int64_t j[IR_MAX_RANK] = {0};
+	wstat w = {0, 0, 0, 1};
 	for (int i = 0; i < g->n; i++)
-		cnt *= g->len[i][o[i]];
-	for (int64_t t = 0; t < cnt; t++) {
+		w.cnt *= g->len[i][o[i]];
+	for (int64_t t = 0; t < w.cnt; t++) {
 		int64_t off = 0;
 		bool pad = false;
 		for (int i = 0; i < g->n; i++) {
@@ -124,29 +135,93 @@ static double window(const pgeo *g, const double *xp, const int64_t *o, bool max
 		}
 		if (!pad) {
 			double v = xp[off];
-			real++;
-			sum += v;
-			if (real == 1 || v > best)
-				best = v;
+			w.real++;
+			w.sum += v;
+			if (w.real == 1 || v > w.best)
+				w.best = v;
 		}
 		for (int i = g->n - 1; i >= 0 && ++j[i] == g->len[i][o[i]]; i--)
 			j[i] = 0;
 	}
-	if (!real)
+	return w;
+}
+
+/* The float result: max, or mean over the divisor incl picks; 0 for a
+** window entirely in the padding. */
+static double window_value(wstat w, bool max, bool incl)
+{
+	if (!w.real)
 		return 0;
-	return max ? best : sum / (double)(incl ? cnt : real);
+	return max ? w.best : w.sum / (double)(incl ? w.cnt : w.real);
+}
+
+/*
+** An average over count elements on quantized operands: the exact sum of
+** (x - z_x) requantized by s_x / (s_y * count), plus z_y, clamped; z_y for
+** an empty window.  -1 when the multiplier has no valid shift (the
+** verifier rules that out).
+*/
+static int avg_quant(double sum, int64_t real, int64_t count, const ir_qop *p, int64_t *q)
+{
+	ir_requant r;
+	int64_t v = p->y_zero;
+	if (real) {
+		if (ir_requant_derive(ir_requant_mult_pool(p->in_scale[0], p->y_scale, count), &r) < 0)
+			return -1;
+		v += ir_requant_apply((int32_t)(sum - (double)real * p->in_zero[0]), r);
+	}
+	*q = v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+	return 0;
+}
+
+/* Output element e of a pool: on quantized operands, MaxPool keeps stored
+** integers (an empty window is real 0, z_x) and AveragePool requantizes. */
+static int pool_store(interp_tensor *out, int64_t e, wstat w, bool max, bool incl, const ir_type *xt,
+		      const ir_qop *p)
+{
+	int64_t q;
+	if (!xt->quant) {
+		store(out, e, window_value(w, max, incl));
+		return 0;
+	}
+	if (max) {
+		interp_set_i(out, e, w.real ? (int64_t)w.best : xt->quant->zero[0]);
+		return 0;
+	}
+	if (avg_quant(w.sum, w.real, incl ? w.cnt : w.real, p, &q) < 0)
+		return -1;
+	interp_set_i(out, e, q);
+	return 0;
+}
+
+/* The parameters of a quantized AveragePool or GlobalAveragePool into p;
+** -1 after a diagnostic when they cannot be had. */
+static int avg_params(interp_ctx *x, const ir_op *op, ir_qop *p)
+{
+	*p = (ir_qop){0};
+	if (op->kind != IR_OP_AVGPOOL && op->kind != IR_OP_GLOBALAVGPOOL)
+		return 0;
+	if (!ir_op_is_quantized(x->g, op) || ir_qop_params(x->g, op, p) == 0)
+		return 0;
+	return ir_error(x->c, op->loc, "'%s' op: invalid quantized form (not verified?)", ir_op_name(op->kind));
 }
 
 int interp_pool(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
 	pgeo g;
+	ir_qop p;
 	bool max = op->kind == IR_OP_MAXPOOL, incl = ir_op_int(op, "count_include_pad", 0) != 0;
+	if (avg_params(x, op, &p) < 0)
+		return -1;
 	pool_geo(x, op, &in[0]->type, &out->type, &g);
 	const double *xd = load_f64(x, in[0]);
-	for (int64_t p = 0; p < g.planes; p++) {
+	for (int64_t pl = 0; pl < g.planes; pl++) {
 		int64_t o[IR_MAX_RANK] = {0};
 		for (int64_t e = 0; e < g.out_sz; e++) {
-			store(out, p * g.out_sz + e, window(&g, xd + p * g.in_sz, o, max, incl));
+			if (pool_store(out, pl * g.out_sz + e, window(&g, xd + pl * g.in_sz, o), max, incl,
+				       &in[0]->type, &p) < 0)
+				return ir_error(x->c, op->loc, "'%s' op: requantization multiplier out of range",
+						ir_op_name(op->kind));
 			for (int i = g.n - 1; i >= 0 && ++o[i] == g.out[i]; i--)
 				o[i] = 0;
 		}
@@ -154,22 +229,31 @@ int interp_pool(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, 
 	return 0;
 }
 
-/* GlobalAveragePool, GlobalMaxPool: mean or max of each [N, C] plane. */
+/* GlobalAveragePool, GlobalMaxPool: mean or max of each [N, C] plane; on
+** quantized operands as the windowed pools, the plane being the window. */
 int interp_gpool(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
 	const ir_type *t = &in[0]->type;
 	int64_t planes = t->dims[0] * t->dims[1], sz = numel(t) / (planes ? planes : 1);
 	bool max = op->kind == IR_OP_GLOBALMAXPOOL;
+	ir_qop p;
+	if (avg_params(x, op, &p) < 0)
+		return -1;
 	const double *xd = load_f64(x, in[0]);
-	for (int64_t p = 0; p < planes; p++) {
+	for (int64_t pl = 0; pl < planes; pl++) {
 		double sum = 0, best = -INFINITY;
 		for (int64_t i = 0; i < sz; i++) {
-			double v = xd[p * sz + i];
+			double v = xd[pl * sz + i];
 			sum += v;
 			if (v > best || isnan(v))
 				best = v;
 		}
-		store(out, p, max ? best : sum / (double)sz);
+		wstat w = {sum, best, sz, sz};
+		if (!t->quant)
+			store(out, pl, max ? best : sum / (double)sz);
+		else if (pool_store(out, pl, w, max, false, t, &p) < 0)
+			return ir_error(x->c, op->loc, "'%s' op: requantization multiplier out of range",
+					ir_op_name(op->kind));
 	}
 	return 0;
 }

@@ -11,12 +11,16 @@
 ** where a dim broadcasts), Slice (start and step), Tile (the box
 ** [repeat, dim] per dim, source stride 0 over the repeats) and
 ** DepthToSpace (6-D strides of the reshapes around ONNX's transpose).
+** Quantization parameters matter in two places only (docs/ir.md,
+** "Quantized arithmetic"): Pad's constant is real 0, the zero point, and a
+** Concat operand with other parameters than the result is requantized.
 */
 #include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "interp/kernel.h"
+#include "ir/requant.h"
 
 #define VIEW_RANK (2 * IR_MAX_RANK)
 
@@ -128,15 +132,48 @@ int interp_transpose(interp_ctx *x, const ir_op *op, const interp_tensor *const 
 	return 0;
 }
 
+/*
+** Operand k of a quantized Concat requantized to the result's parameters
+** (docs/ir.md): clamp(z_y + requant(q - z_k)), in a fresh tensor of the
+** operand's shape and the result's element type.
+*/
+static interp_tensor *requantized(interp_ctx *x, const interp_tensor *t, const ir_type *y, const ir_qop *p,
+				  int k)
+{
+	interp_tensor *r = ir_alloc(x->c, sizeof *r);
+	int64_t n = numel(&t->type), bytes;
+	r->type = t->type;
+	r->type.dtype = y->dtype;
+	r->type.quant = y->quant;
+	ir_type_bytes(&r->type, &bytes);
+	r->data = ir_alloc(x->c, (size_t)bytes);
+	for (int64_t i = 0; i < n; i++) {
+		int32_t d = (int32_t)(interp_get_i(t, i) - p->in_zero[k]);
+		int64_t q = p->y_zero + ir_requant_apply(d, p->rq[k]);
+		interp_set_i(r, i, q < p->lo ? p->lo : q > p->hi ? p->hi : q);
+	}
+	return r;
+}
+
+/* Operands are copied; a quantized operand whose parameters differ from
+** the result's is requantized to them first. */
 int interp_concat(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, interp_tensor *out)
 {
 	int64_t axis = norm_axis(ir_op_int(op, "axis", 0), out->type.rank), at = 0;
-	(void)x;
+	ir_qop p = {0};
+	bool have_p = false;
 	for (int k = 0; k < op->n_in; k++) {
-		view v = plain_view(&out->type, &in[k]->type);
+		const interp_tensor *src = in[k];
+		if (out->type.quant && !ir_quant_equal(src->type.quant, out->type.quant)) {
+			if (!have_p && ir_qop_params(x->g, op, &p) < 0)
+				return ir_error(x->c, op->loc, "'Concat' op: invalid quantized form (not verified?)");
+			have_p = true;
+			src = requantized(x, src, &out->type, &p, k);
+		}
+		view v = plain_view(&out->type, &src->type);
 		v.d0 = at * v.ds[axis];
-		at += in[k]->type.dims[axis];
-		copy_view(out, in[k], &v);
+		at += src->type.dims[axis];
+		copy_view(out, src, &v);
 	}
 	return 0;
 }
@@ -249,8 +286,19 @@ static int64_t pad_source(int64_t p, int64_t n, int mode)
 	return q < n ? q : per - q;
 }
 
+/* A scalar of t's element type holding t's zero point: real 0. */
+static const interp_tensor *zero_point(interp_ctx *x, const interp_tensor *t)
+{
+	interp_tensor *z = ir_alloc(x->c, sizeof *z);
+	z->type = (ir_type){.dtype = t->type.dtype, .quant = t->type.quant};
+	z->data = ir_alloc(x->c, 8);
+	interp_set_i(z, 0, t->type.quant->zero[0]);
+	return z;
+}
+
 /*
-** Pad: modes constant (operand 1, a scalar, or 0), edge and reflect (as
+** Pad: modes constant (operand 1, a scalar, or 0; real 0, the zero point,
+** on a quantized operand), edge and reflect (as
 ** numpy, reflecting as often as needed); negative pads crop.  Each result
 ** row along the last dim comes from one source row, or is constant.
 */
@@ -261,6 +309,8 @@ int interp_pad(interp_ctx *x, const ir_op *op, const interp_tensor *const *in, i
 	const ir_attr *pa = ir_op_attr(op, "pads");
 	const interp_tensor *cv = op->n_in > 1 ? in[1] : NULL;
 	int mode = strcmp(ms, "edge") == 0 ? 1 : strcmp(ms, "reflect") == 0 ? 2 : 0, r = t->rank;
+	if (!cv && t->quant)
+		cv = zero_point(x, in[0]);
 	int64_t is[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, n = numel(&out->type);
 	int64_t *map[IR_MAX_RANK];
 	strides(t, is);

@@ -23,11 +23,14 @@
 */
 #include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir/ir.h"
+#include "ir/requant.h"
 
 typedef int rule_fn(ir_graph *g, const ir_op *op, ir_type *out);
 
@@ -382,20 +385,28 @@ static int infer_matmul(ir_graph *g, const ir_op *op, ir_type *out)
 	return matmul_shape(g, op, opnd(g, op, 0), opnd(g, op, 1), &out[0]);
 }
 
-/* Gemm: [M,N] = op(A) [M,K] x op(B) [K,N]; C broadcasts one way to [M,N]. */
-static int infer_gemm(ir_graph *g, const ir_op *op, ir_type *out)
+/* Gemm's [M,N] = op(A) [M,K] x op(B) [K,N], with A's element type; the
+** element types are the caller's. */
+static int gemm_shape(ir_graph *g, const ir_op *op, ir_type *out)
 {
-	const ir_type *a = opnd(g, op, 0), *b = opnd(g, op, 1), *c = opnd(g, op, 2);
+	const ir_type *a = opnd(g, op, 0), *b = opnd(g, op, 1);
 	if (a->rank != 2 || b->rank != 2)
 		return fail(g, op, "A and B must have rank 2; got %s and %s", tyfmt(a).s, tyfmt(b).s);
-	if (same_dtype(g, op, 0, 1) < 0 || (c && same_dtype(g, op, 0, 2) < 0))
-		return -1;
 	int ta = ir_op_int(op, "transA", 0) != 0, tb = ir_op_int(op, "transB", 0) != 0;
 	int64_t m = a->dims[ta], ka = a->dims[1 - ta], kb = b->dims[tb], n = b->dims[1 - tb];
 	if (ka != kb)
 		return fail(g, op, "inner dims differ: op(A) is [%" PRId64 ",%" PRId64 "], "
 			    "op(B) is [%" PRId64 ",%" PRId64 "]", m, ka, kb, n);
 	out[0] = (ir_type){.dtype = a->dtype, .rank = 2, .dims = {m, n}};
+	return 0;
+}
+
+/* Gemm: one element type; C broadcasts one way to [M,N]. */
+static int infer_gemm(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *c = opnd(g, op, 2);
+	if (gemm_shape(g, op, out) < 0 || same_dtype(g, op, 0, 1) < 0 || (c && same_dtype(g, op, 0, 2) < 0))
+		return -1;
 	if (c && !bcasts_to(c, &out[0]))
 		return fail(g, op, "C %s does not broadcast to the result %s", tyfmt(c).s, tyfmt(&out[0]).s);
 	return 0;
@@ -1659,6 +1670,462 @@ static const unsigned char tys[IR_NOPS] = {
 #undef OP
 };
 
+/* ---- quantized arithmetic ------------------------------------------------ */
+
+/*
+** An op with quantization parameters on an operand or its result
+** (ir_op_is_quantized) computes on the stored integers by the rules of
+** docs/ir.md "Quantized arithmetic" (ir/requant.h).  These rules accept
+** exactly the forms that have such a definition: the shape as for the plain
+** op, then the element types and quantization of every operand and of the
+** declared result (whose quantization is an input here, never inferred),
+** the int32 accumulator bound and the requantization multipliers.
+*/
+
+enum { QK_NONE, QK_MOVE, QK_RESHAPE, QK_TRANSPOSE, QK_CLAMP, QK_PAD, QK_LINEAR, QK_ADD, QK_AVGPOOL, QK_CONCAT };
+
+static int qkind(ir_opkind k)
+{
+	switch (k) {
+	case IR_OP_SLICE: case IR_OP_SPLIT: case IR_OP_GATHER: case IR_OP_GATHERELEMENTS: case IR_OP_EXPAND:
+	case IR_OP_TILE: case IR_OP_DEPTHTOSPACE: case IR_OP_SPACETODEPTH: case IR_OP_MAXPOOL:
+	case IR_OP_GLOBALMAXPOOL:
+		return QK_MOVE;
+	case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE: return QK_RESHAPE;
+	case IR_OP_TRANSPOSE: return QK_TRANSPOSE;
+	case IR_OP_RELU: case IR_OP_CLIP: return QK_CLAMP;
+	case IR_OP_PAD: return QK_PAD;
+	case IR_OP_CONV: case IR_OP_GEMM: case IR_OP_MATMUL: return QK_LINEAR;
+	case IR_OP_ADD: return QK_ADD;
+	case IR_OP_AVGPOOL: case IR_OP_GLOBALAVGPOOL: return QK_AVGPOOL;
+	case IR_OP_CONCAT: return QK_CONCAT;
+	default: return QK_NONE;
+	}
+}
+
+/* Quantization parameters as text, "quant(scale=0.5, zero=3)". */
+typedef struct qstr {
+	char s[96];
+} qstr;
+
+static qstr qfmt(const ir_quant *q)
+{
+	qstr r;
+	if (!q)
+		snprintf(r.s, sizeof r.s, "none");
+	else if (q->axis < 0)
+		snprintf(r.s, sizeof r.s, "quant(scale=%g, zero=%d)", (double)q->scale[0], (int)q->zero[0]);
+	else
+		snprintf(r.s, sizeof r.s, "quant(axis=%d, %d scales)", (int)q->axis, (int)q->n);
+	return r;
+}
+
+static const ir_type *result_of(const ir_graph *g, const ir_op *op, int r)
+{
+	return ir_type_of(g, op->out[r]);
+}
+
+/* "operand 1 (W)", or "the result" for i < 0. */
+typedef struct olabel {
+	char s[48];
+} olabel;
+
+static olabel ofmt(int i, const char *name)
+{
+	olabel r;
+	if (i < 0)
+		snprintf(r.s, sizeof r.s, "the result");
+	else
+		snprintf(r.s, sizeof r.s, "operand %d (%s)", i, name);
+	return r;
+}
+
+/* Operand i (named name; the result when i < 0) of type t must be i8 or u8
+** quantized per tensor, the form of every activation. */
+static int q8_tensor(ir_graph *g, const ir_op *op, int i, const char *name, const ir_type *t)
+{
+	if (!t->quant)
+		return fail(g, op, "%s is not quantized; quantized arithmetic needs every data operand "
+			    "and the result quantized", ofmt(i, name).s);
+	if (t->dtype != IR_I8 && t->dtype != IR_U8)
+		return fail(g, op, "%s has element type %s; quantized arithmetic takes i8 or u8",
+			    ofmt(i, name).s, ir_dtype_name(t->dtype));
+	if (t->quant->axis >= 0)
+		return fail(g, op, "%s must be quantized per tensor; got %s", ofmt(i, name).s, qfmt(t->quant).s);
+	return 0;
+}
+
+/* The largest |q - zero| over t's stored range and zero points. */
+static int64_t q_span(const ir_type *t)
+{
+	int64_t lo, hi, best = 0;
+	ir_requant_range(t->dtype, &lo, &hi);
+	for (int32_t c = 0; c < t->quant->n; c++) {
+		int64_t z = t->quant->zero[c], d = z - lo > hi - z ? z - lo : hi - z;
+		best = d > best ? d : best;
+	}
+	return best;
+}
+
+/*
+** A sum of n terms, each at most per in magnitude, plus at most bias, must
+** stay within IR_QUANT_ACC_MAX; what names n ("reduction depth", "window").
+*/
+static int q_depth(ir_graph *g, const ir_op *op, const char *what, int64_t n, int64_t per, int64_t bias)
+{
+	int64_t limit = per ? (IR_QUANT_ACC_MAX - bias) / per : INT64_MAX;
+	if (n <= limit)
+		return 0;
+	return fail(g, op, "%s %" PRId64 " is too large for the exact int32 accumulator: %" PRId64
+		    " terms of magnitude up to %" PRId64 "%s could exceed 2^31-1 (the limit for these "
+		    "operands is %" PRId64 ")", what, n, n, per, bias ? " plus the bias" : "",
+		    limit < 0 ? 0 : limit);
+}
+
+/* The real multiplier m (what says how it is made) must have a shift in
+** [IR_REQUANT_MIN_SHIFT, IR_REQUANT_MAX_SHIFT]. */
+static int q_mult(ir_graph *g, const ir_op *op, double m, const char *what)
+{
+	ir_requant r;
+	if (ir_requant_derive(m, &r) == 0)
+		return 0;
+	return fail(g, op, "requantization multiplier %g (%s) is out of range: usable multipliers lie "
+		    "between 2^-%d (about 2.3e-10) and 2^%d", m, what, IR_REQUANT_MAX_SHIFT - 30,
+		    31 - IR_REQUANT_MIN_SHIFT);
+}
+
+/* ---- Conv, Gemm, MatMul ---- */
+
+/* The shape of a quantized contraction and what its checks need. */
+typedef struct qlin {
+	const char *name[3];    /* operand names */
+	int waxis;              /* W's output-channel axis, -1 when it has none */
+	int64_t k;              /* reduction depth */
+	int64_t nch;            /* output channels: Conv's M, Gemm's and MatMul's N */
+} qlin;
+
+static int qlin_gemm(ir_graph *g, const ir_op *op, ir_type *out, qlin *L)
+{
+	const ir_type *a = opnd(g, op, 0), *c = opnd(g, op, 2);
+	int ta = ir_op_int(op, "transA", 0) != 0, tb = ir_op_int(op, "transB", 0) != 0;
+	double alpha = ir_op_float(op, "alpha", 1), beta = ir_op_float(op, "beta", 1);
+	*L = (qlin){{"A", "B", "C"}, tb ? 0 : 1, 0, 0};
+	if (gemm_shape(g, op, out) < 0)
+		return -1;
+	L->k = a->dims[1 - ta];
+	L->nch = out->dims[1];
+	if (alpha != 1 || beta != 1)
+		return fail(g, op, "alpha and beta must be 1 on quantized operands; they are %g and %g",
+			    alpha, beta);
+	if (c && (c->rank != 1 || c->dims[0] != L->nch))
+		return fail(g, op, "C %s must be [%" PRId64 "] on quantized operands (an i32 bias per "
+			    "output column)", tyfmt(c).s, L->nch);
+	return 0;
+}
+
+static int qlin_form(ir_graph *g, const ir_op *op, ir_type *out, qlin *L)
+{
+	const ir_type *a = opnd(g, op, 0), *b = opnd(g, op, 1);
+	switch (op->kind) {
+	case IR_OP_CONV:
+		*L = (qlin){{"X", "W", "B"}, 0, 1, 0};
+		if (conv_shape(g, op, 0, 1, 2, out) < 0)
+			return -1;
+		L->nch = b->dims[0];
+		for (int i = 1; i < b->rank; i++)
+			L->k *= b->dims[i];
+		return 0;
+	case IR_OP_GEMM:
+		return qlin_gemm(g, op, out, L);
+	default:
+		*L = (qlin){{"A", "B", NULL}, b->rank >= 2 ? b->rank - 1 : -1, 0, 0};
+		if (matmul_shape(g, op, a, b, out) < 0)
+			return -1;
+		L->k = a->dims[a->rank - 1];
+		L->nch = b->rank >= 2 ? b->dims[b->rank - 1] : 1;
+		return 0;
+	}
+}
+
+/* W: i8 or u8, per tensor or per output channel. */
+static int q_weight(ir_graph *g, const ir_op *op, const qlin *L, const ir_type *w)
+{
+	if (!w->quant || (w->dtype != IR_I8 && w->dtype != IR_U8) || w->quant->axis < 0)
+		return q8_tensor(g, op, 1, L->name[1], w);
+	if (w->quant->axis == L->waxis)
+		return 0;
+	if (L->waxis < 0)
+		return fail(g, op, "%s must be quantized per tensor; got %s", ofmt(1, L->name[1]).s,
+			    qfmt(w->quant).s);
+	return fail(g, op, "%s must be quantized per tensor or per output channel (axis %d); got %s",
+		    ofmt(1, L->name[1]).s, L->waxis, qfmt(w->quant).s);
+}
+
+/* The bias: i32, zero point 0, scale s_x * s_w[c] per output channel c. */
+static int q_bias(ir_graph *g, const ir_op *op, const qlin *L, const ir_type *b)
+{
+	const ir_quant *qx = opnd(g, op, 0)->quant, *qw = opnd(g, op, 1)->quant, *qb = b->quant;
+	if (b->dtype != IR_I32 || !qb)
+		return fail(g, op, "%s must be i32 quantized with scale %s scale * %s scale and zero point 0; "
+			    "got %s %s", ofmt(2, L->name[2]).s, L->name[0], L->name[1], tyfmt(b).s, qfmt(qb).s);
+	for (int64_t c = 0; c < L->nch; c++) {
+		int64_t cb = qb->n == 1 ? 0 : c, cw = qw->n == 1 ? 0 : c;
+		double want = (double)qx->scale[0] * (double)qw->scale[cw], have = qb->scale[cb];
+		if (qb->zero[cb] != 0)
+			return fail(g, op, "%s has zero point %d for output channel %" PRId64 "; a bias has "
+				    "zero point 0", ofmt(2, L->name[2]).s, (int)qb->zero[cb], c);
+		if (fabs(have - want) > IR_QUANT_BIAS_RTOL * want)
+			return fail(g, op, "%s has scale %g for output channel %" PRId64 ", but %s scale * %s "
+				    "scale is %g (they must agree within a relative %g)", ofmt(2, L->name[2]).s,
+				    have, c, L->name[0], L->name[1], want, IR_QUANT_BIAS_RTOL);
+	}
+	return 0;
+}
+
+/* The largest |bias| when the bias is a constant of the right size, else 0
+** (a computed bias is added with int32 wraparound). */
+static int64_t bias_max(const ir_graph *g, const ir_op *op, const ir_type *b)
+{
+	const ir_blob *d = b ? ir_const_of(g, op->in[2]) : NULL;
+	int64_t best = 0;
+	if (!d || d->size != 4 * b->dims[0])
+		return 0;
+	for (int64_t i = 0; i < b->dims[0]; i++) {
+		int32_t v;
+		memcpy(&v, d->data + 4 * i, 4);
+		best = llabs((int64_t)v) > best ? llabs((int64_t)v) : best;
+	}
+	return best;
+}
+
+static int q_linear(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0), *w = opnd(g, op, 1), *b = opnd(g, op, 2), *y = result_of(g, op, 0);
+	qlin L;
+	if (qlin_form(g, op, out, &L) < 0 || q8_tensor(g, op, 0, L.name[0], x) < 0 ||
+	    q_weight(g, op, &L, w) < 0 || q8_tensor(g, op, -1, NULL, y) < 0 || (b && q_bias(g, op, &L, b) < 0))
+		return -1;
+	out[0].dtype = y->dtype;
+	if (q_depth(g, op, "reduction depth", L.k, q_span(x) * q_span(w), bias_max(g, op, b)) < 0)
+		return -1;
+	for (int32_t c = 0; c < w->quant->n; c++) {
+		char what[96];
+		snprintf(what, sizeof what, "%s scale * %s scale #%d / result scale", L.name[0], L.name[1], (int)c);
+		if (q_mult(g, op, ir_requant_mult_linear(x->quant->scale[0], w->quant->scale[c],
+							   y->quant->scale[0]), what) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- Add, the average pools, Concat ---- */
+
+static int q_add(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *a = opnd(g, op, 0), *b = opnd(g, op, 1), *y = result_of(g, op, 0);
+	ir_requant ra, rb;
+	if (bcast_all(g, op, out) < 0 || q8_tensor(g, op, 0, "A", a) < 0 || q8_tensor(g, op, 1, "B", b) < 0 ||
+	    q8_tensor(g, op, -1, NULL, y) < 0)
+		return -1;
+	out[0].dtype = y->dtype;
+	double ma = ir_requant_mult_ratio(a->quant->scale[0], y->quant->scale[0]);
+	double mb = ir_requant_mult_ratio(b->quant->scale[0], y->quant->scale[0]);
+	if (ir_requant_derive2(ma, mb, &ra, &rb) < 0)
+		return fail(g, op, "requantization multipliers %g (A scale / result scale) and %g (B scale / "
+			    "result scale) are out of range: the larger must lie between 2^-32 (about "
+			    "2.3e-10) and 2^30", ma, mb);
+	return 0;
+}
+
+/* AveragePool, GlobalAveragePool: the window sum is exact, and the
+** multiplier s_x / (s_y * count) is valid for every count from 1 to the
+** largest window (validity is monotone in the multiplier). */
+static int q_avgpool(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0), *y = result_of(g, op, 0);
+	int64_t cnt = 1;
+	if ((op->kind == IR_OP_AVGPOOL ? infer_pool(g, op, out) : infer_gpool(g, op, out)) < 0 ||
+	    q8_tensor(g, op, 0, "X", x) < 0 || q8_tensor(g, op, -1, NULL, y) < 0)
+		return -1;
+	out[0].dtype = y->dtype;
+	const ir_attr *ks = list_attr(op, "kernel_shape", IR_ATTR_INTS);
+	for (int i = 2; i < x->rank; i++) {
+		int64_t d = op->kind != IR_OP_AVGPOOL ? x->dims[i] : ks && i - 2 < ks->n ? ks->u.ints[i - 2] : 1;
+		if (__builtin_mul_overflow(cnt, d, &cnt))
+			cnt = INT64_MAX;
+	}
+	if (q_depth(g, op, "window", cnt, q_span(x), 0) < 0)
+		return -1;
+	float sx = x->quant->scale[0], sy = y->quant->scale[0];
+	if (q_mult(g, op, ir_requant_mult_pool(sx, sy, 1), "X scale / result scale") < 0 ||
+	    (cnt > 1 && q_mult(g, op, ir_requant_mult_pool(sx, sy, cnt), "X scale / (result scale * window)") < 0))
+		return -1;
+	return 0;
+}
+
+/* Per-axis parameters only flow through ops that keep the axis whole. */
+static int q_per_axis(ir_graph *g, const ir_op *op, const ir_quant *q)
+{
+	if (!q || q->axis < 0)
+		return 0;
+	return fail(g, op, "per-axis quantization (%s) passes only through Reshape, Flatten, Squeeze, "
+		    "Unsqueeze and Transpose", qfmt(q).s);
+}
+
+/* Concat: operands with the result's parameters are copied; any other is
+** requantized to them (i8 or u8, per tensor). */
+static int q_concat(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *y = result_of(g, op, 0);
+	bool same = true;
+	if (infer_concat(g, op, out) < 0)
+		return -1;
+	for (int i = 0; i < op->n_in; i++)
+		same &= ir_quant_equal(opnd(g, op, i)->quant, opnd(g, op, 0)->quant);
+	if (same && (!y->quant || ir_quant_equal(y->quant, opnd(g, op, 0)->quant)))
+		return q_per_axis(g, op, opnd(g, op, 0)->quant);
+	for (int i = 0; i < op->n_in; i++)
+		if (q8_tensor(g, op, i, "a part", opnd(g, op, i)) < 0)
+			return -1;
+	if (q8_tensor(g, op, -1, NULL, y) < 0)
+		return -1;
+	for (int i = 0; i < op->n_in; i++) {
+		char what[64];
+		snprintf(what, sizeof what, "operand %d scale / result scale", i);
+		if (q_mult(g, op, ir_requant_mult_ratio(opnd(g, op, i)->quant->scale[0], y->quant->scale[0]),
+			   what) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- data movement and clamps ---- */
+
+/* The product of dims[0..n). */
+static int64_t dims_before(const ir_type *t, int n)
+{
+	int64_t p = 1;
+	for (int i = 0; i < n; i++)
+		p *= t->dims[i];
+	return p;
+}
+
+/*
+** True when y's parameters are x's as the op moves them: equal lists, and
+** a per-axis axis carried along (Transpose through perm; a reshape keeps
+** the quantized dim whole at the same place in row-major order).
+*/
+static bool moved_quant(const ir_op *op, const ir_type *x, const ir_type *y)
+{
+	const ir_quant *a = x->quant, *b = y->quant;
+	if (!b || a->n != b->n || memcmp(a->scale, b->scale, sizeof *a->scale * (size_t)a->n) ||
+	    memcmp(a->zero, b->zero, sizeof *a->zero * (size_t)a->n) || (a->axis < 0) != (b->axis < 0))
+		return false;
+	if (a->axis < 0)
+		return true;
+	if (op->kind == IR_OP_TRANSPOSE) {
+		const ir_attr *p = list_attr(op, "perm", IR_ATTR_INTS);
+		return (p ? p->u.ints[b->axis] : x->rank - 1 - b->axis) == a->axis;
+	}
+	return x->dims[a->axis] == y->dims[b->axis] && dims_before(x, a->axis) == dims_before(y, b->axis);
+}
+
+/* Quantized Clip: each bound an f32 scalar (a real value) or a scalar of
+** x's type with x's parameters (a stored integer). */
+static int q_clip(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	for (int i = 1; i <= 2; i++) {
+		const ir_type *b = opnd(g, op, i);
+		bool real = b && b->dtype == IR_F32 && !b->quant;
+		if (b && (b->rank != 0 || (!real && (b->dtype != x->dtype || !ir_quant_equal(b->quant, x->quant)))))
+			return fail(g, op, "operand %d (the %s bound) of a quantized Clip must be a real value "
+				    "f32[] or a stored integer %s[] with operand 0's quantization; got %s %s", i,
+				    i == 1 ? "lower" : "upper", ir_dtype_name(x->dtype), tyfmt(b).s, qfmt(b->quant).s);
+	}
+	out[0] = plain(x);
+	return 0;
+}
+
+/* Operands past the data: Pad's value carries x's parameters; the rest
+** (shapes, axes, indices) are plain. */
+static int q_side_operands(ir_graph *g, const ir_op *op, const ir_type *x)
+{
+	for (int i = 1; i < op->n_in; i++) {
+		const ir_type *t = opnd(g, op, i);
+		if (!t || op->kind == IR_OP_CLIP)
+			continue;
+		if (op->kind == IR_OP_PAD && !ir_quant_equal(t->quant, x->quant))
+			return fail(g, op, "operand 1 (the pad value) must carry operand 0's quantization %s; got %s",
+				    qfmt(x->quant).s, qfmt(t->quant).s);
+		if (op->kind != IR_OP_PAD && t->quant)
+			return fail(g, op, "operand %d must not be quantized", i);
+	}
+	return 0;
+}
+
+/* Relu, Clip and Pad without a value operand produce real 0 (the zero
+** point) or clamp at it, so their result must carry the parameters; pure
+** data movement may drop them (the same stored integers, unannotated). */
+static bool needs_result_quant(const ir_op *op)
+{
+	if (op->kind == IR_OP_PAD)
+		return (op->n_in < 2 || op->in[1] == IR_NOVAL) &&
+		       strcmp(ir_op_str(op, "mode", "constant"), "constant") == 0;
+	return qkind(op->kind) == QK_CLAMP;
+}
+
+static int q_move(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	const ir_type *x = opnd(g, op, 0);
+	int k = qkind(op->kind);
+	if ((op->kind == IR_OP_CLIP ? q_clip(g, op, out) : rules[op->kind](g, op, out)) < 0)
+		return -1;
+	if (!x->quant)
+		return fail(g, op, "the result is quantized but operand 0 is not; Identity or QuantizeLinear "
+			    "attach quantization parameters");
+	if (k != QK_RESHAPE && k != QK_TRANSPOSE && q_per_axis(g, op, x->quant) < 0)
+		return -1;
+	for (int r = 0; r < op->n_out; r++) {
+		const ir_type *y = result_of(g, op, r);
+		if (y->quant ? moved_quant(op, x, y) : !needs_result_quant(op))
+			continue;
+		return fail(g, op, "result %d must carry operand 0's quantization %s%s, not %s: '%s' does "
+			    "not requantize", r, qfmt(x->quant).s,
+			    x->quant->axis >= 0 ? " (its axis moved with the data)" : "", qfmt(y->quant).s,
+			    ir_op_name(op->kind));
+	}
+	return q_side_operands(g, op, x);
+}
+
+/* t's parameters fit its shape: one pair per tensor, or one per index of
+** an existing axis (the verifier reports a mismatch where t is defined). */
+static bool quant_fits(const ir_type *t)
+{
+	const ir_quant *q = t ? t->quant : NULL;
+	if (!q)
+		return true;
+	return q->scale && q->zero && q->axis < t->rank && q->n == (q->axis < 0 ? 1 : t->dims[q->axis]);
+}
+
+static int infer_quantized(ir_graph *g, const ir_op *op, ir_type *out)
+{
+	for (int i = 0; i < op->n_in; i++)
+		if (!quant_fits(opnd(g, op, i)))
+			return fail(g, op, "operand %d has quantization parameters that do not fit its shape", i);
+	for (int r = 0; r < op->n_out; r++)
+		if (!quant_fits(result_of(g, op, r)))
+			return fail(g, op, "result %d has quantization parameters that do not fit its shape", r);
+	switch (qkind(op->kind)) {
+	case QK_LINEAR: return q_linear(g, op, out);
+	case QK_ADD: return q_add(g, op, out);
+	case QK_AVGPOOL: return q_avgpool(g, op, out);
+	case QK_CONCAT: return q_concat(g, op, out);
+	case QK_NONE: return fail(g, op, "quantized operands are not supported; dequantize first");
+	default: return q_move(g, op, out);
+	}
+}
+
 static bool ty_ok(int ty, ir_dtype dt)
 {
 	switch (ty) {
@@ -1673,9 +2140,10 @@ static bool ty_ok(int ty, ir_dtype dt)
 /*
 ** What every rule may assume: the op's operand and result counts are within
 ** the table's bounds, its required operands are present, and operand 0 has
-** an element type of the op's TY class.
+** an element type of the op's TY class (unless the op is quantized: the
+** quantized rules check element types themselves).
 */
-static int check_operands(ir_graph *g, const ir_op *op)
+static int check_operands(ir_graph *g, const ir_op *op, bool quantized)
 {
 	static const char *const expect[] = {
 		[TY_F] = "a float type", [TY_N] = "a numeric type",
@@ -1690,7 +2158,7 @@ static int check_operands(ir_graph *g, const ir_op *op)
 		if (op->in[i] == IR_NOVAL)
 			return fail(g, op, "operand %d is required", i);
 	const ir_type *x = opnd(g, op, 0);
-	if (x && !ty_ok(tys[op->kind], x->dtype))
+	if (x && !quantized && !ty_ok(tys[op->kind], x->dtype))
 		return fail(g, op, "operand 0 has element type %s; expected %s",
 			    ir_dtype_name(x->dtype), expect[tys[op->kind]]);
 	return 0;
@@ -1714,8 +2182,9 @@ static int check_results(ir_graph *g, const ir_op *op, ir_type *out)
 	return 0;
 }
 
-/* A fused activation must be known, have its parameters, and act on floats. */
-static int check_activation(ir_graph *g, const ir_op *op, const ir_type *out)
+/* A fused activation must be known, have its parameters, and act on floats
+** or fold into the clamp of a quantized result (Relu, Clip). */
+static int check_activation(ir_graph *g, const ir_op *op, const ir_type *out, bool quantized)
 {
 	ir_activation a;
 	if (!ir_op_attr(op, "activation") && !ir_op_attr(op, "activation_params"))
@@ -1725,7 +2194,10 @@ static int check_activation(ir_graph *g, const ir_op *op, const ir_type *out)
 			    "Relu, Clip [lo, hi] (lo <= hi), LeakyRelu [alpha]",
 			    ir_op_str(op, "activation", "none"),
 			    ir_op_attr(op, "activation_params") ? ir_op_attr(op, "activation_params")->n : 0);
-	if (a.kind != IR_ACT_NONE && !ir_dtype_is_float(out[0].dtype))
+	if (quantized && a.kind == IR_ACT_LEAKYRELU)
+		return fail(g, op, "fused activation LeakyRelu has no quantized form (only Relu and Clip "
+			    "fold into the output clamp); dequantize first");
+	if (a.kind != IR_ACT_NONE && !quantized && !ir_dtype_is_float(out[0].dtype))
 		return fail(g, op, "a fused activation needs a float result, not %s",
 			    ir_dtype_name(out[0].dtype));
 	return 0;
@@ -1735,11 +2207,13 @@ int ir_infer(ir_graph *g, const ir_op *op, ir_type *out)
 {
 	if ((unsigned)op->kind >= IR_NOPS)
 		return ir_error(g->ctx, op->loc, "op of unknown kind %d", (int)op->kind);
-	if (check_operands(g, op) < 0)
+	bool q = ir_op_is_quantized(g, op);
+	if (check_operands(g, op, q) < 0)
 		return -1;
 	for (int32_t i = 0; i < op->n_out; i++)
 		out[i] = (ir_type){0};
-	if (rules[op->kind](g, op, out) < 0 || check_activation(g, op, out) < 0)
+	if ((q ? infer_quantized(g, op, out) : rules[op->kind](g, op, out)) < 0 ||
+	    check_activation(g, op, out, q) < 0)
 		return -1;
 	return op->kind == IR_OP_CONST ? 0 : check_results(g, op, out);
 }

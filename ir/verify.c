@@ -7,9 +7,13 @@
 ** its definition in the op order), result ownership, attributes against the
 ** op table's schema, types (shape sanity and quantization consistency),
 ** constant data sizes, and finally the op's shape rule (ir_infer), whose
-** types must equal the declared ones.  An op that fails an early check is
-** not inferred, so one mistake gives one diagnostic.  Diagnostics name the
-** op and the value as the printer shows them and carry the op's location.
+** types must equal the declared ones; for an op on quantized types the
+** rule also checks the forms of docs/ir.md "Quantized arithmetic" (operand
+** and result parameters, the int32 accumulator bound, the requantization
+** multipliers), reading the declared result's parameters.  An op that
+** fails an early check is not inferred, so one mistake gives one
+** diagnostic.  Diagnostics name the op and the value as the printer shows
+** them and carry the op's location.
 */
 #include <math.h>
 #include <string.h>
@@ -294,6 +298,13 @@ static bool check_results(verifier *V, ir_op *op)
 	return ok;
 }
 
+/* One (scale, zero) pair per tensor, or per index of an existing axis. */
+static bool quant_fits(const ir_type *t)
+{
+	const ir_quant *q = t->quant;
+	return q->axis < t->rank && q->n == (q->axis < 0 ? 1 : t->dims[q->axis]);
+}
+
 static bool operand_types_ok(verifier *V, const ir_op *op)
 {
 	for (int32_t i = 0; i < op->n_in; i++) {
@@ -304,6 +315,8 @@ static bool operand_types_ok(verifier *V, const ir_op *op)
 		int64_t n;
 		if ((unsigned)t->dtype >= IR_NDTYPES || t->rank < 0 || t->rank > IR_MAX_RANK || ir_type_numel(t, &n) < 0)
 			return false; /* already reported where the value is defined */
+		if (t->quant && !quant_fits(t))
+			return false; /* so are parameters that do not fit the shape */
 	}
 	return true;
 }
