@@ -60,6 +60,11 @@ typedef struct cg {
 	int64_t ws_size;
 	struct cg_consts *consts;  /* constant globals, deduplicated (cg_module.c) */
 	struct cg_frame *frame;    /* the body being emitted (cg_module.c) */
+	/* The memory plan (fused groups: passes/plan.h, PLAN_FUSED), and while
+	** a group's root op is emitted the kernel's buffer of every leaf of the
+	** group, indexed by ir_val (only those entries are set). */
+	const plan_result *plan;
+	const struct cg_buf *vbuf;
 } cg;
 
 /* A tensor operand or result as a kernel sees it. */

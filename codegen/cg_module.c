@@ -5,7 +5,10 @@
 **
 ** Module layout (all internal but the two PREFIX_ symbols):
 **   w.N               constant weights, 64-byte aligned
-**   kI.Op             the kernel of op I: (operands..., results..., [workspace])
+**   kI.Op             the kernel of op I: (operands..., results..., [workspace]);
+**                     for the root of a fused elementwise group (passes/plan.h)
+**                     the operands are the group's leaves, and the ops fused
+**                     into it have no function
 **   body              (inputs..., outputs..., scratch): calls the kernels
 **   PREFIX_run        typed entry: checks pointers, calls body
 **   run.generic       (const void *const *in, void *const *out, scratch)
@@ -135,18 +138,32 @@ static bool is_const(const cg_frame *f, ir_val v)
 	return f->plan->loc[v].kind == PLAN_CONST;
 }
 
+/* The values op's kernel reads: its operands, or for the root of a fused
+** group the group's leaves (distinct, in the plan's order). */
+static int kernel_operands(cg *g, cg_frame *f, const ir_op *op, ir_val *v)
+{
+	if (plan_is_group_root(f->plan, op))
+		return plan_group_leaves(g->g, f->plan, op, v, PLAN_FUSE_MAX_LEAVES);
+	for (int32_t k = 0; k < op->n_in; k++)
+		v[k] = op->in[k];
+	return op->n_in;
+}
+
 static void collect_args(cg *g, cg_frame *f, uint32_t i, op_args *a)
 {
 	const ir_op *op = g->g->ops[i];
-	size_t cap = (size_t)op->n_in + (size_t)op->n_out + 1;
+	size_t nv = (size_t)op->n_in + PLAN_FUSE_MAX_LEAVES;
+	ir_val *v = ir_alloc_array(g->c, nv, sizeof *v);
+	int n = kernel_operands(g, f, op, v);
+	size_t cap = (size_t)n + (size_t)op->n_out + 1;
 	a->val = ir_alloc_array(g->c, cap, sizeof *a->val);
 	a->key = ir_alloc_array(g->c, cap, sizeof *a->key);
 	a->n = 0;
-	for (int32_t k = 0; k < op->n_in; k++) {
-		if (op->in[k] == IR_NOVAL || is_const(f, op->in[k]))
+	for (int k = 0; k < n; k++) {
+		if (v[k] == IR_NOVAL || is_const(f, v[k]))
 			continue;
-		a->key[a->n] = f->plan->loc[op->in[k]].root;
-		a->val[a->n++] = value_ptr(g, f, op->in[k]);
+		a->key[a->n] = f->plan->loc[v[k]].root;
+		a->val[a->n++] = value_ptr(g, f, v[k]);
 	}
 	for (int32_t k = 0; k < op->n_out; k++) {
 		a->key[a->n] = f->plan->loc[op->out[k]].root;
@@ -198,22 +215,41 @@ static LLVMValueRef declare_kernel(cg *g, uint32_t i, const op_args *a)
 	return fn;
 }
 
-/* The cg_buf views of the kernel's parameters. */
-static void kernel_bufs(cg *g, cg_frame *f, const ir_op *op, LLVMValueRef fn, cg_buf *in, cg_buf *out)
+/* The cg_buf of value v read by kernel fn; p counts the parameters taken. */
+static cg_buf operand_buf(cg *g, cg_frame *f, ir_val v, LLVMValueRef fn, unsigned *p)
+{
+	cg_buf b = {0};
+	if (v == IR_NOVAL)
+		return b;
+	b.type = ir_type_of(g->g, v);
+	if (is_const(f, v)) {
+		b.ptr = f->const_ptr[f->plan->loc[v].root];
+		b.konst = ir_const_of(g->g, f->plan->loc[v].root);
+	} else {
+		b.ptr = LLVMGetParam(fn, (*p)++);
+	}
+	return b;
+}
+
+/* The cg_buf views of the kernel's parameters: in[] by op->in (a fused
+** operand has its type only) and, for a group root, vbuf[] by leaf. */
+static void kernel_bufs(cg *g, cg_frame *f, const ir_op *op, LLVMValueRef fn, cg_buf *in, cg_buf *out,
+			cg_buf *vbuf)
 {
 	unsigned p = 0;
-	for (int32_t k = 0; k < op->n_in; k++) {
-		ir_val v = op->in[k];
-		in[k] = (cg_buf){0};
-		if (v == IR_NOVAL)
-			continue;
-		in[k].type = ir_type_of(g->g, v);
-		if (is_const(f, v)) {
-			in[k].ptr = f->const_ptr[f->plan->loc[v].root];
-			in[k].konst = ir_const_of(g->g, f->plan->loc[v].root);
-		} else {
-			in[k].ptr = LLVMGetParam(fn, p++);
+	if (plan_is_group_root(f->plan, op)) {
+		ir_val v[PLAN_FUSE_MAX_LEAVES];
+		int n = plan_group_leaves(g->g, f->plan, op, v, PLAN_FUSE_MAX_LEAVES);
+		for (int k = 0; k < n; k++)
+			vbuf[v[k]] = operand_buf(g, f, v[k], fn, &p);
+		for (int32_t k = 0; k < op->n_in; k++) {
+			ir_val w = op->in[k];
+			in[k] = w == IR_NOVAL || f->plan->loc[w].kind != PLAN_FUSED ? vbuf[w]
+				: (cg_buf){.type = ir_type_of(g->g, w)};
 		}
+	} else {
+		for (int32_t k = 0; k < op->n_in; k++)
+			in[k] = operand_buf(g, f, op->in[k], fn, &p);
 	}
 	for (int32_t k = 0; k < op->n_out; k++) {
 		ir_val v = op->out[k];
@@ -223,8 +259,9 @@ static void kernel_bufs(cg *g, cg_frame *f, const ir_op *op, LLVMValueRef fn, cg
 	g->ws = LLVMCountParams(fn) > p ? LLVMGetParam(fn, p) : NULL;
 }
 
-/* Emit op i's kernel and the call to it from the body. */
-static int emit_op(cg *g, cg_frame *f, uint32_t i)
+/* Emit op i's kernel and the call to it from the body.  vbuf (per value,
+** all empty) lends the kernel its leaves' buffers while it is emitted. */
+static int emit_op(cg *g, cg_frame *f, uint32_t i, cg_buf *vbuf)
 {
 	const ir_op *op = g->g->ops[i];
 	op_args a;
@@ -240,10 +277,18 @@ static int emit_op(cg *g, cg_frame *f, uint32_t i)
 	g->op = op;
 	g->ws_size = f->plan->ws_size[i];
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->lc, fn, "entry"));
-	kernel_bufs(g, f, op, fn, in, out);
+	kernel_bufs(g, f, op, fn, in, out, vbuf);
+	g->vbuf = vbuf;
 	int64_t macs = g->macs;
 	int rc = kernel_of(op->kind)(g, op, in, out);
 	f->op_macs[i] = g->macs - macs;
+	g->vbuf = NULL;
+	if (plan_is_group_root(f->plan, op)) {
+		ir_val v[PLAN_FUSE_MAX_LEAVES];
+		int n = plan_group_leaves(g->g, f->plan, op, v, PLAN_FUSE_MAX_LEAVES);
+		for (int k = 0; k < n; k++)
+			vbuf[v[k]] = (cg_buf){0};
+	}
 	LLVMBuildRetVoid(g->b);
 	g->fn = f->body;
 	LLVMPositionBuilderAtEnd(g->b, resume);
@@ -251,10 +296,11 @@ static int emit_op(cg *g, cg_frame *f, uint32_t i)
 }
 
 /* A view op's result shares its operand's bytes: no code, unless the
-** result had to land in an output buffer. */
+** result had to land in an output buffer.  A fused op's code is in its
+** group root's kernel. */
 static bool needs_code(const cg_frame *f, const ir_op *op)
 {
-	if (op->kind == IR_OP_CONST)
+	if (op->kind == IR_OP_CONST || (op->n_out == 1 && f->plan->loc[op->out[0]].kind == PLAN_FUSED))
 		return false;
 	return !plan_is_view(op) || f->plan->loc[op->out[0]].root == op->out[0];
 }
@@ -290,8 +336,9 @@ static int emit_body(cg *g, cg_frame *f)
 	g->fn = f->body;
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->lc, f->body, "entry"));
 	f->op_macs = ir_alloc_array(g->c, gr->n_ops ? gr->n_ops : 1, sizeof *f->op_macs);
+	cg_buf *vbuf = ir_alloc_array(g->c, gr->n_vals, sizeof *vbuf);
 	for (uint32_t i = 0; i < gr->n_ops; i++)
-		if (needs_code(f, gr->ops[i]) && emit_op(g, f, i) < 0)
+		if (needs_code(f, gr->ops[i]) && emit_op(g, f, i, vbuf) < 0)
 			return -1;
 	copy_outputs(g, f);
 	LLVMBuildRetVoid(g->b);
@@ -411,8 +458,11 @@ static int compile_protected(ir_ctx *c, void *ud)
 	r->cpu = j->t->cpu;
 	r->features = j->t->features;
 	r->prefix = j->o->prefix ? j->o->prefix : cg_prefix_from_name(c, j->gr->name);
+	if (cg_check_quantized(g) < 0)
+		return -1;
 	if (plan_graph(j->gr, cg_workspace, &j->t->vec_bytes, &r->plan) < 0)
 		return -1;
+	g->plan = &r->plan;
 	init_module(g, j->t, r->prefix);
 	cg_frame f = {.plan = &r->plan};
 	g->frame = &f;

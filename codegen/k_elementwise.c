@@ -14,6 +14,17 @@
 ** read through the result's pointer, taken when the two pointers are equal:
 ** with one pointer the vectorizer sees the dependence distance is 0.
 **
+** Fused groups (passes/plan.h): when the plan fused operands into an op,
+** its kernel computes the whole tree of ops in that one loop nest.  Each op
+** is a node whose operands are loop operands (the group's leaves, each
+** loaded once however often it is read) or other nodes; a node's body is
+** the op's own, and a node's value is rounded to its element type before
+** its parent reads it (ew_round), as storing and reloading it would, so
+** the results are bit-identical to the unfused kernels'.  The kernel's
+** arguments are the leaves (cg.vbuf); only the root's result is stored.
+** The loop is versioned only for the leaf whose storage the plan gave the
+** result.
+**
 ** Semantics are the interpreter's (interp/k_elementwise.c): floats compute
 ** in f32 (f16 widened), integers in i64 and wrap to the result's width,
 ** transcendental functions are cg_math.c's.  Where compiled code cannot do
@@ -39,9 +50,12 @@ LLVMValueRef cg_expm1(cg *g, LLVMValueRef x);
 
 /* ---- the loop nest ---------------------------------------------------------- */
 
-#define EW_MAX_IN 3
+#define EW_MAX_IN PLAN_FUSE_MAX_LEAVES  /* loop operands: an op's, or its group's leaves */
+#define EW_NODE_IN 3                     /* operands of one op that enter its body */
 
+/* A loop operand: a tensor read at the result's index (broadcast). */
 typedef struct ew_in {
+	ir_val val;                   /* the value, for sharing one load in a group */
 	LLVMValueRef ptr;
 	ir_dtype dt;
 	int64_t stride[IR_MAX_RANK];  /* elements per step of each result dim */
@@ -50,27 +64,40 @@ typedef struct ew_in {
 	bool overwritable;            /* the result may share its storage */
 } ew_in;
 
-typedef struct ew ew;
-/* The result element from the operand elements v (compute types, or raw). */
-typedef LLVMValueRef (*ew_body)(cg *g, const ew *e, LLVMValueRef *v);
+typedef struct ew_node ew_node;
+/* An op's result element from its operand elements v (compute types, or raw). */
+typedef LLVMValueRef (*ew_body)(cg *g, const ew_node *n, LLVMValueRef *v);
 
-struct ew {
+/* One op of the loop body: the op itself, or one of a fused group. */
+struct ew_node {
 	const ir_op *op;
+	ew_body body;
+	ir_dtype out_dt;
+	int n_in;
+	int src[EW_NODE_IN];          /* >= 0: loop operand; < 0: node -1 - src */
+	ir_dtype in_dt[EW_NODE_IN];   /* the operands' element types */
+	LLVMValueRef imm[EW_NODE_IN]; /* an operand's value when a uniform constant */
+	/* Op parameters the bodies read. */
+	float alpha, beta, gamma;
+	LLVMValueRef lo, hi;          /* Clip's bounds, NULL when absent */
+};
+
+typedef struct ew {
+	const ir_op *op;              /* the op whose kernel this is (node 0) */
+	bool fused;                   /* the plan fused operands into it */
 	int n_in;
 	ew_in in[EW_MAX_IN];
+	int n_nodes;
+	ew_node node[PLAN_FUSE_MAX_OPS];
 	LLVMValueRef out;
 	ir_dtype out_dt;
 	bool raw_out, inplace;
 	int rank;
 	int64_t dims[IR_MAX_RANK];
 	int64_t ostride[IR_MAX_RANK];
-	ew_body body;
-	/* Op parameters the bodies read. */
-	float alpha, beta, gamma;
-	LLVMValueRef lo, hi;          /* Clip's bounds, NULL when absent */
-};
+} ew;
 
-static void ew_start(ew *e, const ir_op *op, const cg_buf *out, ew_body body)
+static void ew_start(ew *e, const ir_op *op, const cg_buf *out)
 {
 	memset(e, 0, sizeof *e);
 	e->op = op;
@@ -80,7 +107,6 @@ static void ew_start(ew *e, const ir_op *op, const cg_buf *out, ew_body body)
 	e->rank = out->type->rank;
 	memcpy(e->dims, out->type->dims, sizeof e->dims);
 	cg_strides(out->type, e->ostride);
-	e->body = body;
 }
 
 /* The raw integer type of an element (not i4). */
@@ -205,12 +231,32 @@ static LLVMValueRef ew_load(cg *g, const ew_in *in, LLVMValueRef off)
 	return v;
 }
 
+/* v as storing it as dt and loading it back gives: what the op consuming
+** an intermediate reads when the intermediate is not fused (f16 rounds,
+** integers wrap, bools become 0 or 1). */
+static LLVMValueRef ew_round(cg *g, ir_dtype dt, LLVMValueRef v)
+{
+	return cg_convert(g, v, ir_dtype_is_float(dt) ? IR_F32 : IR_I64, dt);
+}
+
+/* Node k's result element from the loaded loop operands. */
+static LLVMValueRef ew_eval(cg *g, const ew *e, int k, const LLVMValueRef *leaf)
+{
+	const ew_node *n = &e->node[k];
+	LLVMValueRef v[EW_NODE_IN];
+	for (int j = 0; j < n->n_in; j++) {
+		int c = -1 - n->src[j];
+		v[j] = n->src[j] >= 0 ? leaf[n->src[j]] : ew_round(g, e->node[c].out_dt, ew_eval(g, e, c, leaf));
+	}
+	return n->body(g, n, v);
+}
+
 static void ew_element(cg *g, const ew *e, LLVMValueRef *off)
 {
 	LLVMValueRef v[EW_MAX_IN];
 	for (int k = 0; k < e->n_in; k++)
 		v[k] = ew_load(g, &e->in[k], off[k]);
-	LLVMValueRef r = e->body(g, e, v);
+	LLVMValueRef r = ew_eval(g, e, 0, v);
 	LLVMValueRef o = off[EW_MAX_IN];
 	if (e->raw_out) {
 		LLVMTypeRef t = raw_type(g, e->out_dt);
@@ -272,10 +318,77 @@ static int ew_emit(cg *g, ew *e)
 	return 0;
 }
 
-/* Operand i of op as an overwritable-or-not operand of e. */
-static int ew_add(cg *g, ew *e, const ir_op *op, const cg_buf *in, int i, bool raw)
+/* ---- fused groups ------------------------------------------------------------- */
+
+static bool is_fused(cg *g, ir_val v)
 {
-	return ew_operand(g, e, &in[i], raw, plan_can_overwrite(g->g, op, i));
+	return g->plan && v != IR_NOVAL && g->plan->loc[v].kind == PLAN_FUSED;
+}
+
+/*
+** The loop operand for operand k of op (buffer b), raw or not: a new one,
+** or in a group the one already reading the value.  Without fusion the
+** result may overwrite any operand plan_can_overwrite allows (the loop is
+** versioned for each); in a group, only the leaf whose storage the plan
+** gave the result.  -1 past EW_MAX_IN (a plan the emitter cannot follow).
+*/
+static int ew_leaf(cg *g, ew *e, const ir_op *op, int k, const cg_buf *b, bool raw)
+{
+	ir_val v = op->in[k];
+	for (int j = 0; e->fused && j < e->n_in; j++)
+		if (e->in[j].val == v && e->in[j].raw == (raw && b->type->dtype != IR_I4))
+			return j;
+	if (e->n_in == EW_MAX_IN)
+		return -1;
+	bool over = e->fused ? e->inplace && g->plan->loc[v].root == g->plan->loc[e->op->out[0]].root
+			     : plan_can_overwrite(g->g, op, k);
+	int j = ew_operand(g, e, b, raw, over);
+	e->in[j].val = v;
+	return j;
+}
+
+static int ew_node_of(cg *g, ew *e, const ir_op *op, const cg_buf *in);
+
+/* The buffers of an op inside a group: its leaves' from the kernel
+** (cg.vbuf), a fused operand's with its type only. */
+static int ew_inner_bufs(cg *g, const ir_op *op, cg_buf *b)
+{
+	for (int32_t k = 0; k < op->n_in; k++) {
+		ir_val v = op->in[k];
+		b[k] = (cg_buf){0};
+		if (is_fused(g, v))
+			b[k].type = ir_type_of(g->g, v);
+		else if (v != IR_NOVAL && g->vbuf && g->vbuf[v].type)
+			b[k] = g->vbuf[v];
+		else if (v != IR_NOVAL)
+			return cg_unsupported(g, op, "a fused operand without a buffer (internal error)");
+	}
+	return 0;
+}
+
+/* Operand k of node ni's op as the node's next body operand: a node of its
+** own when the plan fused it, else a loop operand. */
+static int ew_arg(cg *g, ew *e, int ni, const cg_buf *in, int k, bool raw)
+{
+	const ir_op *op = e->node[ni].op;
+	int j = e->node[ni].n_in++;
+	e->node[ni].in_dt[j] = in[k].type->dtype;
+	if (is_fused(g, op->in[k])) {
+		const ir_op *d = g->g->vals[op->in[k]].def;
+		cg_buf b[EW_NODE_IN];
+		if (d->n_in > EW_NODE_IN || ew_inner_bufs(g, d, b) < 0)
+			return -1;
+		int c = ew_node_of(g, e, d, b);
+		e->node[ni].src[j] = -1 - c;
+		return c < 0 ? -1 : 0;
+	}
+	int l = ew_leaf(g, e, op, k, &in[k], raw);
+	if (l < 0)
+		return cg_unsupported(g, e->op, "a fused group of more than %d operands (internal error)",
+				      EW_MAX_IN);
+	e->node[ni].src[j] = l;
+	e->node[ni].imm[j] = e->in[l].imm;
+	return 0;
 }
 
 /* ---- shared arithmetic ------------------------------------------------------------ */
@@ -435,20 +548,20 @@ static LLVMValueRef unary_transcendental(cg *g, ir_opkind k, LLVMValueRef x)
 	}
 }
 
-static LLVMValueRef unary_f(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef unary_f(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
 	LLVMValueRef x = v[0], zero = fconst(g, 0);
-	switch (e->op->kind) {
+	switch (nd->op->kind) {
 	case IR_OP_RELU: return neg_branch(g, x, zero);
-	case IR_OP_LEAKYRELU: return neg_branch(g, x, LLVMBuildFMul(g->b, fconst(g, e->alpha), x, ""));
+	case IR_OP_LEAKYRELU: return neg_branch(g, x, LLVMBuildFMul(g->b, fconst(g, nd->alpha), x, ""));
 	case IR_OP_ELU:
-		return neg_branch(g, x, LLVMBuildFMul(g->b, fconst(g, e->alpha), cg_expm1(g, x), ""));
+		return neg_branch(g, x, LLVMBuildFMul(g->b, fconst(g, nd->alpha), cg_expm1(g, x), ""));
 	case IR_OP_SELU: {
-		LLVMValueRef n = LLVMBuildFMul(g->b, fconst(g, e->alpha), cg_expm1(g, x), "");
+		LLVMValueRef n = LLVMBuildFMul(g->b, fconst(g, nd->alpha), cg_expm1(g, x), "");
 		LLVMValueRef y = cg_select(g, fcmp(g, LLVMRealOLE, x, zero), n, x);
-		return LLVMBuildFMul(g->b, fconst(g, e->gamma), y, "");
+		return LLVMBuildFMul(g->b, fconst(g, nd->gamma), y, "");
 	}
-	case IR_OP_HARDSIGMOID: return hardsigmoid(g, x, e->alpha, e->beta);
+	case IR_OP_HARDSIGMOID: return hardsigmoid(g, x, nd->alpha, nd->beta);
 	case IR_OP_HARDSWISH: return LLVMBuildFMul(g->b, x, hardsigmoid(g, x, 1.0f / 6, 0.5f), "");
 	case IR_OP_SQRT: return cg_sqrt(g, x);
 	case IR_OP_RECIPROCAL: return LLVMBuildFDiv(g->b, fconst(g, 1), x, "");
@@ -458,15 +571,15 @@ static LLVMValueRef unary_f(cg *g, const ew *e, LLVMValueRef *v)
 		LLVMValueRef s = cg_select(g, fcmp(g, LLVMRealOLT, x, zero), fconst(g, -1), x);
 		return cg_select(g, fcmp(g, LLVMRealOGT, x, zero), fconst(g, 1), s);
 	}
-	default: return unary_transcendental(g, e->op->kind, x);
+	default: return unary_transcendental(g, nd->op->kind, x);
 	}
 }
 
 /* Relu, Neg, Abs, Sign on integers (wrapping), Not on bool. */
-static LLVMValueRef unary_i(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef unary_i(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
 	LLVMValueRef x = v[0], zero = cg_i64(g, 0);
-	switch (e->op->kind) {
+	switch (nd->op->kind) {
 	case IR_OP_RELU: return cg_smax(g, x, zero);
 	case IR_OP_NEG: return LLVMBuildSub(g->b, zero, x, "");
 	case IR_OP_ABS: return cg_select(g, icmp(g, LLVMIntSLT, x, zero), LLVMBuildSub(g->b, zero, x, ""), x);
@@ -482,41 +595,41 @@ static bool float_only(ir_opkind k)
 	return k != IR_OP_RELU && k != IR_OP_NEG && k != IR_OP_ABS && k != IR_OP_SIGN && k != IR_OP_NOT;
 }
 
-int cg_k_unary(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+static int unary_node(cg *g, ew *e, int ni, const cg_buf *in)
 {
+	ew_node *n = &e->node[ni];
+	const ir_op *op = n->op;
 	ir_dtype dt = in[0].type->dtype;
 	bool fl = ir_dtype_is_float(dt);
 	if ((float_only(op->kind) && !fl) || (op->kind == IR_OP_NOT) != (dt == IR_BOOL) ||
 	    (!fl && !ir_dtype_is_int(dt) && dt != IR_BOOL))
 		return cg_unsupported(g, op, "element type %s", ir_dtype_name(dt));
-	ew e;
-	ew_start(&e, op, out, fl ? unary_f : unary_i);
-	e.alpha = ir_op_float(op, "alpha", 0);
-	e.beta = ir_op_float(op, "beta", 0);
-	e.gamma = ir_op_float(op, "gamma", 0);
-	ew_add(g, &e, op, in, 0, false);
-	return ew_emit(g, &e);
+	n->body = fl ? unary_f : unary_i;
+	n->alpha = ir_op_float(op, "alpha", 0);
+	n->beta = ir_op_float(op, "beta", 0);
+	n->gamma = ir_op_float(op, "gamma", 0);
+	return ew_arg(g, e, ni, in, 0, false);
 }
 
 /* ---- binary ------------------------------------------------------------------------ */
 
 /* a + b and Add's fused activation (ir/ir.h), applied as the interpreter
 ** does to the result rounded to its type. */
-static LLVMValueRef add_act(cg *g, const ew *e, LLVMValueRef a, LLVMValueRef b)
+static LLVMValueRef add_act(cg *g, const ew_node *nd, LLVMValueRef a, LLVMValueRef b)
 {
 	LLVMValueRef r = LLVMBuildFAdd(g->b, a, b, "");
-	if (!cg_has_activation(e->op))
+	if (!cg_has_activation(nd->op))
 		return r;
-	if (e->out_dt != IR_F32)
-		r = cg_convert(g, r, IR_F32, e->out_dt);
-	return cg_activation(g, e->op, r);
+	if (nd->out_dt != IR_F32)
+		r = cg_convert(g, r, IR_F32, nd->out_dt);
+	return cg_activation(g, nd->op, r);
 }
 
-static LLVMValueRef binary_f(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef binary_f(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
 	LLVMValueRef a = v[0], b = v[1];
-	switch (e->op->kind) {
-	case IR_OP_ADD: return add_act(g, e, a, b);
+	switch (nd->op->kind) {
+	case IR_OP_ADD: return add_act(g, nd, a, b);
 	case IR_OP_SUB: return LLVMBuildFSub(g->b, a, b, "");
 	case IR_OP_MUL: return LLVMBuildFMul(g->b, a, b, "");
 	case IR_OP_DIV: return LLVMBuildFDiv(g->b, a, b, "");
@@ -583,14 +696,14 @@ static LLVMValueRef int_div(cg *g, ir_dtype dt, LLVMValueRef a, LLVMValueRef b)
 	return t == g->t_i64 ? q : LLVMBuildSExt(g->b, q, g->t_i64, "");
 }
 
-static LLVMValueRef binary_i(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef binary_i(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
 	LLVMValueRef a = v[0], b = v[1], zero = cg_i64(g, 0);
-	switch (e->op->kind) {
+	switch (nd->op->kind) {
 	case IR_OP_ADD: return LLVMBuildAdd(g->b, a, b, "");
 	case IR_OP_SUB: return LLVMBuildSub(g->b, a, b, "");
 	case IR_OP_MUL: return LLVMBuildMul(g->b, a, b, "");
-	case IR_OP_DIV: return int_div(g, e->in[0].dt, a, b);
+	case IR_OP_DIV: return int_div(g, nd->in_dt[0], a, b);
 	case IR_OP_MIN: return cg_smin(g, a, b);
 	case IR_OP_MAX: return cg_smax(g, a, b);
 	case IR_OP_EQUAL: return bool64(g, icmp(g, LLVMIntEQ, a, b));
@@ -695,13 +808,13 @@ static LLVMValueRef pow_const(cg *g, LLVMValueRef x, double c)
 	return NULL;
 }
 
-static double imm_value(const ew_in *in)
+static double imm_value(LLVMValueRef imm, ir_dtype dt)
 {
-	if (ir_dtype_is_float(in->dt)) {
+	if (ir_dtype_is_float(dt)) {
 		LLVMBool lossy;
-		return LLVMConstRealGetDouble(in->imm, &lossy);
+		return LLVMConstRealGetDouble(imm, &lossy);
 	}
-	return (double)LLVMConstIntGetSExtValue(in->imm);
+	return (double)LLVMConstIntGetSExtValue(imm);
 }
 
 /*
@@ -728,22 +841,22 @@ static LLVMValueRef int_to_f32(cg *g, LLVMValueRef x, ir_dtype dt)
 	return dt == IR_I64 && !wide_target(g) ? i64_to_f32(g, x) : cg_convert(g, x, dt, IR_F32);
 }
 
-static LLVMValueRef pow_body(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef pow_body(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
 	LLVMValueRef x = v[0], y = v[1];
-	bool fx = ir_dtype_is_float(e->in[0].dt), fy = ir_dtype_is_float(e->in[1].dt);
+	bool fx = ir_dtype_is_float(nd->in_dt[0]), fy = ir_dtype_is_float(nd->in_dt[1]);
 	if (fx) {
-		LLVMValueRef k = e->in[1].imm ? pow_const(g, x, imm_value(&e->in[1])) : NULL;
+		LLVMValueRef k = nd->imm[1] ? pow_const(g, x, imm_value(nd->imm[1], nd->in_dt[1])) : NULL;
 		return k ? k : fy ? cg_pow(g, x, y) : pow_f_int(g, x, y);
 	}
 	if (!fy)
-		return int_pow(g, e->out_dt, x, y);
+		return int_pow(g, nd->out_dt, x, y);
 	/* An integer base with a float exponent: exact where the exponent is an
 	** integer, else through f32 pow truncated (saturating, NaN to 0). */
 	LLVMValueRef yint = fcmp(g, LLVMRealOEQ, cg_trunc(g, y), y);
-	LLVMValueRef iv = int_pow(g, e->out_dt, x, int_exponent(g, cg_select(g, yint, y, fconst(g, 0))));
-	LLVMValueRef fv = cg_pow(g, int_to_f32(g, x, e->in[0].dt), y);
-	return cg_select(g, yint, iv, f32_to_int(g, fv, e->out_dt));
+	LLVMValueRef iv = int_pow(g, nd->out_dt, x, int_exponent(g, cg_select(g, yint, y, fconst(g, 0))));
+	LLVMValueRef fv = cg_pow(g, int_to_f32(g, x, nd->in_dt[0]), y);
+	return cg_select(g, yint, iv, f32_to_int(g, fv, nd->out_dt));
 }
 
 /* ---- the binary family --------------------------------------------------------------- */
@@ -758,31 +871,30 @@ static bool binary_type_ok(ir_opkind k, ir_dtype dt)
 	}
 }
 
-int cg_k_binary(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+static int binary_node(cg *g, ew *e, int ni, const cg_buf *in)
 {
+	const ir_op *op = e->node[ni].op;
 	ir_dtype dt = in[0].type->dtype;
 	if (!binary_type_ok(op->kind, dt) ||
 	    (op->kind == IR_OP_POW && !binary_type_ok(op->kind, in[1].type->dtype)))
 		return cg_unsupported(g, op, "element type %s", ir_dtype_name(dt));
-	ew e;
-	ew_body body = op->kind == IR_OP_POW ? pow_body : ir_dtype_is_float(dt) ? binary_f : binary_i;
-	ew_start(&e, op, out, body);
-	ew_add(g, &e, op, in, 0, false);
-	ew_add(g, &e, op, in, 1, false);
-	return ew_emit(g, &e);
+	e->node[ni].body = op->kind == IR_OP_POW ? pow_body : ir_dtype_is_float(dt) ? binary_f : binary_i;
+	if (ew_arg(g, e, ni, in, 0, false) < 0)
+		return -1;
+	return ew_arg(g, e, ni, in, 1, false);
 }
 
 /* ---- clip ------------------------------------------------------------------------------- */
 
 /* min(max(x, lo), hi) as numpy (hi wins when lo > hi); NaN propagates. */
-static LLVMValueRef clip_body(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef clip_body(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
 	LLVMValueRef x = v[0];
-	bool fl = ir_dtype_is_float(e->in[0].dt);
-	if (e->lo)
-		x = fl ? nan_max(g, x, e->lo) : cg_smax(g, x, e->lo);
-	if (e->hi)
-		x = fl ? nan_min(g, x, e->hi) : cg_smin(g, x, e->hi);
+	bool fl = ir_dtype_is_float(nd->in_dt[0]);
+	if (nd->lo)
+		x = fl ? nan_max(g, x, nd->lo) : cg_smax(g, x, nd->lo);
+	if (nd->hi)
+		x = fl ? nan_min(g, x, nd->hi) : cg_smin(g, x, nd->hi);
 	return x;
 }
 
@@ -796,44 +908,44 @@ static LLVMValueRef clip_bound(cg *g, const cg_buf *b)
 	return cg_load(g, b->type->dtype, b->ptr, cg_i64(g, 0));
 }
 
-int cg_k_clip(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+static int clip_node(cg *g, ew *e, int ni, const cg_buf *in)
 {
+	ew_node *n = &e->node[ni];
+	const ir_op *op = n->op;
 	ir_dtype dt = in[0].type->dtype;
 	if (!ir_dtype_is_float(dt) && !ir_dtype_is_int(dt))
 		return cg_unsupported(g, op, "element type %s", ir_dtype_name(dt));
-	ew e;
-	ew_start(&e, op, out, clip_body);
-	e.lo = op->n_in > 1 ? clip_bound(g, &in[1]) : NULL;
-	e.hi = op->n_in > 2 ? clip_bound(g, &in[2]) : NULL;
-	ew_add(g, &e, op, in, 0, false);
-	return ew_emit(g, &e);
+	n->body = clip_body;
+	n->lo = op->n_in > 1 ? clip_bound(g, &in[1]) : NULL;
+	n->hi = op->n_in > 2 ? clip_bound(g, &in[2]) : NULL;
+	return ew_arg(g, e, ni, in, 0, false);
 }
 
 /* ---- where, cast -------------------------------------------------------------------------- */
 
-static LLVMValueRef where_body(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef where_body(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
-	(void)e;
+	(void)nd;
 	return cg_select(g, icmp(g, LLVMIntNE, v[0], cg_i64(g, 0)), v[1], v[2]);
 }
 
-/* Values move as bits (NaN payloads and all), i4 as nibbles. */
-int cg_k_where(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+/* Values move as bits (NaN payloads and all), i4 as nibbles; Where is
+** therefore never part of a fused group (plan.h). */
+static int where_node(cg *g, ew *e, int ni, const cg_buf *in)
 {
-	ew e;
-	ew_start(&e, op, out, where_body);
-	e.raw_out = out->type->dtype != IR_I4;
-	ew_add(g, &e, op, in, 0, false);
-	ew_add(g, &e, op, in, 1, true);
-	ew_add(g, &e, op, in, 2, true);
-	return ew_emit(g, &e);
+	e->node[ni].body = where_body;
+	if (ni == 0)
+		e->raw_out = e->out_dt != IR_I4;
+	if (ew_arg(g, e, ni, in, 0, false) < 0 || ew_arg(g, e, ni, in, 1, true) < 0)
+		return -1;
+	return ew_arg(g, e, ni, in, 2, true);
 }
 
 /* cg_convert, but for the conversions between floats and i64 or any
 ** integer above (see f32_to_int and i64_to_f32). */
-static LLVMValueRef cast_body(cg *g, const ew *e, LLVMValueRef *v)
+static LLVMValueRef cast_body(cg *g, const ew_node *nd, LLVMValueRef *v)
 {
-	ir_dtype from = e->in[0].dt, to = e->out_dt;
+	ir_dtype from = nd->in_dt[0], to = nd->out_dt;
 	if (ir_dtype_is_float(from) && ir_dtype_is_int(to))
 		return f32_to_int(g, v[0], to);
 	if (ir_dtype_is_float(to) && from == IR_I64 && !wide_target(g))
@@ -841,10 +953,85 @@ static LLVMValueRef cast_body(cg *g, const ew *e, LLVMValueRef *v)
 	return cg_convert(g, v[0], from, to);
 }
 
-int cg_k_cast(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+static int cast_node(cg *g, ew *e, int ni, const cg_buf *in)
+{
+	e->node[ni].body = cast_body;
+	return ew_arg(g, e, ni, in, 0, false);
+}
+
+/* ---- the kernels ------------------------------------------------------------------------ */
+
+typedef int (*ew_setup)(cg *g, ew *e, int ni, const cg_buf *in);
+
+static ew_setup setup_of_family(const char *kern)
+{
+	if (!strcmp(kern, "unary"))
+		return unary_node;
+	if (!strcmp(kern, "binary"))
+		return binary_node;
+	if (!strcmp(kern, "clip"))
+		return clip_node;
+	if (!strcmp(kern, "where"))
+		return where_node;
+	return !strcmp(kern, "cast") ? cast_node : NULL;
+}
+
+/* How a node of op's kind is set up (NULL for ops of other families). */
+static ew_setup setup_of(ir_opkind k)
+{
+	switch (k) {
+#define OP(id, name, inlo, inhi, outlo, outhi, ty, rule, kern, attrs, doc) \
+	case IR_OP_##id: return setup_of_family(#kern);
+#include "ir/ops.h"
+#undef OP
+	default: return NULL;
+	}
+}
+
+/* A new node for op, whose operand buffers are in; its index, or -1. */
+static int ew_node_of(cg *g, ew *e, const ir_op *op, const cg_buf *in)
+{
+	ew_setup setup = setup_of(op->kind);
+	if (!setup || e->n_nodes == PLAN_FUSE_MAX_OPS || op->n_out != 1)
+		return cg_unsupported(g, e->op, "a fused group the emitter cannot follow (internal error)");
+	int ni = e->n_nodes++;
+	e->node[ni].op = op;
+	e->node[ni].out_dt = ir_type_of(g->g, op->out[0])->dtype;
+	return setup(g, e, ni, in) < 0 ? -1 : ni;
+}
+
+/* The kernel of op, with the ops the plan fused into it in its loop. */
+static int ew_kernel(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
 	ew e;
-	ew_start(&e, op, out, cast_body);
-	ew_add(g, &e, op, in, 0, false);
+	ew_start(&e, op, out);
+	e.fused = g->plan && plan_is_group_root(g->plan, op);
+	if (ew_node_of(g, &e, op, in) < 0)
+		return -1;
 	return ew_emit(g, &e);
+}
+
+int cg_k_unary(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+{
+	return ew_kernel(g, op, in, out);
+}
+
+int cg_k_binary(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+{
+	return ew_kernel(g, op, in, out);
+}
+
+int cg_k_clip(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+{
+	return ew_kernel(g, op, in, out);
+}
+
+int cg_k_where(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+{
+	return ew_kernel(g, op, in, out);
+}
+
+int cg_k_cast(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
+{
+	return ew_kernel(g, op, in, out);
 }
