@@ -9,3 +9,4 @@ PASS(constfold, "constfold", "fold ops whose operands are all constants into con
 PASS(canonicalize, "canonicalize", "local rewrites to a canonical form (Identity removal, reshape/transpose chains, ...), to a fixpoint")
 PASS(fold_bn, "fold-bn", "fold an inference BatchNormalization into the Conv before it (new weights and bias)")
 PASS(fuse_activation, "fuse-activation", "fold Relu, Clip and LeakyRelu into the Conv, Gemm or Add producing their operand")
+PASS(quant_fold, "quant-fold", "fold DequantizeLinear -> op -> QuantizeLinear chains into the op on quantized integer types")
