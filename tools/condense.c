@@ -15,6 +15,8 @@
 **   compile MODEL.onnx -o OUT.o [--header OUT.h] ...   (tools/compile.c)
 **   run MODEL.onnx --input NAME=FILE.npy ... [--input-shape NAME=D0,...] [-o DIR]
 **       run the model in the reference interpreter (tools/run.c)
+**   calibrate MODEL.onnx --calibration DATA [-o RANGES.txt] ...
+**       activation ranges for int8 quantization (tools/calibrate.c)
 */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <llvm-c/Core.h>
 #include <protobuf-c/protobuf-c.h>
 
+#include "tools/calibrate.h"
 #include "tools/compile.h"
 #include "tools/run.h"
 
@@ -46,6 +49,7 @@ static const cmd commands[] = {
 	{"--version", "print the versions of condense, LLVM and protobuf-c", cmd_version},
 	{"compile", "compile a model into an object file and a C header", compile_command},
 	{"run", "run a model on .npy inputs in the reference interpreter", run_command},
+	{"calibrate", "measure activation ranges on calibration data for int8 quantization", calibrate_command},
 };
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
