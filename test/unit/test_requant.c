@@ -166,6 +166,7 @@ static void test_apply_random(void)
 	CHECK(bad_exact == 0);
 	CHECK(bad_real == 0);
 	CHECK(bad_ties == 0);
+	printf("random cases: %d exact ties, all rounded up\n", ties);
 	/* m = 0.5 makes every odd acc a tie: acc / 2 rounds to (acc + 1) / 2 */
 	int bad = 0;
 	for (int32_t acc = -1001; acc <= 1001; acc += 2)
