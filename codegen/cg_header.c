@@ -230,6 +230,19 @@ static int64_t op_weight_bytes(const ir_graph *g, const ir_op *op)
 	return n;
 }
 
+/* The index of the op whose loop computes op's result when the plan fused
+** it (passes/plan.h, PLAN_FUSED): nothing is stored for it; else -1. */
+static int64_t fused_into(const ir_graph *g, const cg_result *r, const ir_op *op)
+{
+	if (!r->plan.loc || op->n_out < 1 || r->plan.loc[op->out[0]].kind != PLAN_FUSED)
+		return -1;
+	const ir_op *root = g->vals[r->plan.loc[op->out[0]].into].def;
+	for (uint32_t i = 0; i < g->n_ops; i++)
+		if (g->ops[i] == root)
+			return i;
+	return -1;
+}
+
 static void json_layers(FILE *out, const ir_graph *g, const cg_result *r)
 {
 	fputs("  \"layers\": [", out);
@@ -239,15 +252,20 @@ static void json_layers(FILE *out, const ir_graph *g, const cg_result *r)
 		if (op->kind == IR_OP_CONST)
 			continue;
 		int64_t bytes = 0;
-		ir_type_bytes(ir_type_of(g, op->out[0]), &bytes);
+		int64_t into = fused_into(g, r, op);
+		if (into < 0)
+			ir_type_bytes(ir_type_of(g, op->out[0]), &bytes);
 		fprintf(out, "%s\n    {\"index\": %u, \"op\": \"%s\", \"name\": ", first ? "" : ",", i,
 			ir_op_name(op->kind));
 		json_str(out, op->name);
 		fputs(", \"result\": ", out);
 		json_type(out, ir_type_of(g, op->out[0]));
-		fprintf(out, ", \"macs\": %lld, \"weight_bytes\": %lld, \"result_bytes\": %lld}",
+		fprintf(out, ", \"macs\": %lld, \"weight_bytes\": %lld, \"result_bytes\": %lld",
 			(long long)(r->op_macs ? r->op_macs[i] : 0), (long long)op_weight_bytes(g, op),
 			(long long)bytes);
+		if (into >= 0)
+			fprintf(out, ", \"fused_into\": %lld", (long long)into);
+		fputc('}', out);
 		first = false;
 	}
 	fputs("\n  ]\n", out);

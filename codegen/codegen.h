@@ -48,7 +48,6 @@ typedef struct cg_result {
 	const char *triple, *cpu, *features;
 	plan_result plan;            /* scratch placement */
 	int64_t weight_bytes;        /* constant data emitted (after packing) */
-	int64_t n_kernels;           /* op functions emitted */
 	int64_t macs;                /* multiply-accumulates per run */
 	const int64_t *op_macs;      /* per op index of the graph */
 } cg_result;
