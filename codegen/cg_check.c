@@ -10,6 +10,7 @@
 ** bytes either way.
 */
 #include "codegen/cg_internal.h"
+#include "codegen/codegen.h"
 #include "ir/requant.h"
 
 /* Ops whose quantized form moves stored integers unchanged. */
@@ -24,11 +25,17 @@ static bool moves_bytes(ir_opkind k)
 	}
 }
 
+bool cg_supports_quantized(const ir_graph *g, const ir_op *op)
+{
+	(void)g;
+	return moves_bytes(op->kind);
+}
+
 int cg_check_quantized(cg *g)
 {
 	for (uint32_t i = 0; i < g->g->n_ops; i++) {
 		const ir_op *op = g->g->ops[i];
-		if (ir_op_is_quantized(g->g, op) && !moves_bytes(op->kind))
+		if (ir_op_is_quantized(g->g, op) && !cg_supports_quantized(g->g, op))
 			return cg_unsupported(g, op, "quantized operands (int8 kernels for this op are not "
 						 "implemented yet)");
 	}

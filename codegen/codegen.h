@@ -69,4 +69,9 @@ int cg_write_report(const ir_graph *g, const cg_result *r, FILE *out);
 /* A valid C identifier prefix from a graph or file name, in c's arena. */
 const char *cg_prefix_from_name(ir_ctx *c, const char *name);
 
+/* True when the code generator has a kernel for op on quantized types
+** (docs/ir.md, "Quantized arithmetic"; ir_op_is_quantized); the others
+** stay float between DequantizeLinear and QuantizeLinear (quant_unfold). */
+bool cg_supports_quantized(const ir_graph *g, const ir_op *op);
+
 #endif

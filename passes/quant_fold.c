@@ -29,7 +29,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "ir/requant.h"
 #include "passes/pass.h"
+#include "passes/quant_fold.h"
 
 /* ---- quantization parameters of Q/DQ operands ------------------------------ */
 
@@ -344,4 +346,91 @@ int pass_quant_fold(ir_graph *g, pass_stats *st)
 	ir_graph_compact(g);
 	st->changed += f.annotated + f.folded + f.pairs;
 	return 0;
+}
+
+/* ---- quant_unfold ------------------------------------------------------------------ */
+
+/* Scale and zero-point constants of q, zero points of type zdt, inserted
+** at the front of g (so they precede every use). */
+static void param_consts(ir_graph *g, const ir_quant *q, ir_dtype zdt, ir_val *s, ir_val *z)
+{
+	ir_type st = {.dtype = IR_F32, .rank = q->axis >= 0, .dims = {q->n}};
+	ir_type zt = st;
+	zt.dtype = zdt;
+	int64_t zb = 0;
+	ir_type_bytes(&zt, &zb);
+	uint8_t *zd = ir_alloc(g->ctx, (size_t)zb + 4);
+	for (int32_t i = 0; i < q->n; i++)
+		switch (zdt) {
+		case IR_I8: ((int8_t *)zd)[i] = (int8_t)q->zero[i]; break;
+		case IR_U8: zd[i] = (uint8_t)q->zero[i]; break;
+		case IR_I16: ((int16_t *)zd)[i] = (int16_t)q->zero[i]; break;
+		default: ((int32_t *)zd)[i] = q->zero[i]; break;
+		}
+	ir_op *cs = ir_op_insert(g, 0, IR_OP_CONST, NULL, 0, &st, 1);
+	cs->blob = ir_blob_intern(g, q->scale, (int64_t)q->n * 4);
+	ir_op *cz = ir_op_insert(g, 0, IR_OP_CONST, NULL, 0, &zt, 1);
+	cz->blob = ir_blob_intern(g, zd, zb);
+	*s = cs->out[0];
+	*z = cz->out[0];
+}
+
+static uint32_t op_index(const ir_graph *g, const ir_op *op)
+{
+	uint32_t i = 0;
+	while (i < g->n_ops && g->ops[i] != op)
+		i++;
+	return i;
+}
+
+/* Q/DQ op kind over a value of type t with parameters t->quant, inserted
+** at pos; its result has type out. */
+static ir_op *qdq_op(ir_graph *g, uint32_t pos, ir_opkind k, ir_val v, const ir_type *t, const ir_type *out)
+{
+	ir_val in[3];
+	in[0] = v;
+	param_consts(g, t->quant, t->dtype, &in[1], &in[2]);
+	ir_op *op = ir_op_insert(g, pos + 2, k, in, 3, out, 1);
+	if (t->quant->axis >= 0)
+		ir_op_set_int(g, op, "axis", t->quant->axis);
+	return op;
+}
+
+static void unfold_op(ir_graph *g, ir_op *op)
+{
+	for (int32_t i = 0; i < op->n_in; i++) {
+		const ir_type *t = op->in[i] != IR_NOVAL ? ir_type_of(g, op->in[i]) : NULL;
+		if (!t || !t->quant)
+			continue;
+		ir_type ft = *t;
+		ft.dtype = IR_F32;
+		ft.quant = NULL;
+		ir_type copy = *t;
+		op->in[i] = qdq_op(g, op_index(g, op), IR_OP_DEQUANTIZE, op->in[i], &copy, &ft)->out[0];
+	}
+	ir_val y = op->out[0];
+	ir_type yt = *ir_type_of(g, y);
+	if (!yt.quant)
+		return;
+	ir_type ft = yt;
+	ft.dtype = IR_F32;
+	ft.quant = NULL;
+	g->vals[y].type = ft;
+	ir_op *q = qdq_op(g, op_index(g, op) + 1, IR_OP_QUANTIZE, y, &yt, &yt);
+	ir_replace_uses(g, y, q->out[0]);
+	q->in[0] = y;
+}
+
+int64_t quant_unfold(ir_graph *g, quant_supported_fn supported)
+{
+	int64_t n = 0;
+	for (uint32_t i = 0; i < g->n_ops; i++) {
+		ir_op *op = g->ops[i];
+		if (op->n_out != 1 || !ir_op_is_quantized(g, op) || supported(g, op))
+			continue;
+		unfold_op(g, op);
+		i = op_index(g, op);
+		n++;
+	}
+	return n;
 }

@@ -4,7 +4,9 @@
 **   condense compile MODEL.onnx|MODEL.cir -o OUT [--header OUT.h] [--name PREFIX]
 **       [--target TRIPLE] [--cpu NAME] [--features +a,-b] [--input-shape NAME=D0,...]
 **       [--emit obj|asm|llvm|cir] [-O0|-O1|-O2|-O3] [--report FILE.json]
-**       [--weights-section NAME]
+**       [--weights-section NAME] [-v]
+**       [--quantize int8 (--calibration DATA | --ranges FILE) [--calib-method M]
+**        [--calib-samples N] [--rounding nearest|stochastic] [--seed N]]
 **
 ** The graph goes through the optimization pipeline (CG_PIPELINE), is
 ** verified, then compiled.  OUT "-" writes to stdout.  On failure nothing
@@ -18,6 +20,7 @@
 #include "frontend/onnx.h"
 #include "passes/pass.h"
 #include "tools/compile.h"
+#include "tools/int8.h"
 
 
 typedef struct compile_opts {
@@ -25,6 +28,7 @@ typedef struct compile_opts {
 	cg_options cg;
 	onnx_shape_pin pins[IR_MAX_IO];
 	int32_t n_pins;
+	int8_opts q;
 } compile_opts;
 
 static int usage_error(const char *msg, const char *arg)
@@ -57,6 +61,9 @@ static int value_option(compile_opts *o, const char *a, const char *v)
 		*slot = v;
 		return 0;
 	}
+	int q = int8_option(&o->q, a, v);
+	if (q <= 0)
+		return q;
 	if (!strcmp(a, "--emit"))
 		return parse_emit(o, v) < 0 ? usage_error("unknown --emit kind", v), -1 : 0;
 	if (!strcmp(a, "--input-shape")) {
@@ -71,10 +78,15 @@ static int value_option(compile_opts *o, const char *a, const char *v)
 static int parse_args(int argc, char **argv, compile_opts *o)
 {
 	o->cg.opt_level = 2;
+	o->q.co = calib_default_options();
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return fputs(COMPILE_USAGE, stdout), -1;
+		if (!strcmp(a, "-v")) {
+			o->q.verbose = true;
+			continue;
+		}
 		if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
 			o->cg.opt_level = a[2] - '0';
 			continue;
@@ -98,6 +110,8 @@ static int parse_args(int argc, char **argv, compile_opts *o)
 		return usage_error("no model given", NULL);
 	if (!o->out)
 		return usage_error("no output given (-o OUT)", NULL);
+	if (int8_check(&o->q) < 0)
+		return 2;
 	return 0;
 }
 
@@ -199,6 +213,8 @@ static int compile_graph(compile_opts *o, ir_graph *g)
 {
 	pass_options po = {0};
 	if (ir_verify(g) < 0 || pass_run_pipeline(g, CG_PIPELINE, &po) < 0 || ir_verify(g) < 0)
+		return 1;
+	if (o->q.on && int8_quantize(g, &o->q) < 0)
 		return 1;
 	if (o->emit) {
 		FILE *f = open_out(o->out);

@@ -8,7 +8,10 @@
 	"usage: condense compile MODEL.onnx|MODEL.cir -o OUT [--header OUT.h] [--name PREFIX]\n" \
 	"           [--target TRIPLE] [--cpu NAME] [--features +a,-b]\n"                          \
 	"           [--input-shape NAME=D0,...] [--emit obj|asm|llvm|cir] [-O0|-O1|-O2|-O3]\n"    \
-	"           [--report FILE.json] [--weights-section NAME]\n"
+	"           [--report FILE.json] [--weights-section NAME] [-v]\n"                      \
+	"           [--quantize int8 (--calibration DATA | --ranges FILE)\n"                     \
+	"            [--calib-method minmax|percentile|entropy|mse|auto] [--calib-samples N]\n"  \
+	"            [--rounding nearest|stochastic] [--seed N]]\n"
 
 /*
 ** argv[0] is "compile".  Exit status: 0 on success; 1 when the model is

@@ -1,0 +1,112 @@
+/*
+** int8.c - `condense compile --quantize int8`: calibration, the QDQ scheme,
+** quant-fold and the float fallback, in that order (docs/quantization.md).
+*/
+#include "tools/int8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/codegen.h"
+#include "passes/pass.h"
+#include "passes/quant_fold.h"
+
+static int usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "condense compile: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	return -1;
+}
+
+static int parse_count(const char *v, int64_t *n)
+{
+	char *end;
+	long long x = strtoll(v, &end, 10);
+	if (end == v || *end || x < 1)
+		return -1;
+	*n = x;
+	return 0;
+}
+
+int int8_option(int8_opts *o, const char *a, const char *v)
+{
+	if (!strcmp(a, "--quantize")) {
+		if (strcmp(v, "int8"))
+			return usage("--quantize takes int8", v);
+		o->on = true;
+	} else if (!strcmp(a, "--calibration")) {
+		o->calibration = v;
+	} else if (!strcmp(a, "--ranges")) {
+		o->ranges = v;
+	} else if (!strcmp(a, "--calib-method")) {
+		int m = calib_method_from_name(v);
+		if (m < 0)
+			return usage("unknown --calib-method (minmax, percentile, entropy, mse, auto)", v);
+		o->co.method = (calib_method)m;
+	} else if (!strcmp(a, "--calib-samples")) {
+		if (parse_count(v, &o->co.max_samples) < 0)
+			return usage("--calib-samples wants a positive count", v);
+	} else if (!strcmp(a, "--rounding")) {
+		if (strcmp(v, "nearest") && strcmp(v, "stochastic"))
+			return usage("--rounding takes nearest or stochastic", v);
+		o->qo.rounding = strcmp(v, "nearest") ? QUANT_ROUND_STOCHASTIC : QUANT_ROUND_NEAREST;
+	} else if (!strcmp(a, "--seed")) {
+		int64_t s;
+		if (parse_count(v, &s) < 0)
+			return usage("--seed wants a positive integer", v);
+		o->qo.seed = (uint64_t)s;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+int int8_check(const int8_opts *o)
+{
+	bool data = o->calibration || o->ranges;
+	if (o->on && !data)
+		return usage("--quantize int8 needs --calibration DATA or --ranges FILE", NULL);
+	if (o->calibration && o->ranges)
+		return usage("give --calibration or --ranges, not both", NULL);
+	if (!o->on && data)
+		return usage("--calibration and --ranges need --quantize int8", NULL);
+	return 0;
+}
+
+typedef struct ranges_job {
+	ir_graph *g;
+	const int8_opts *o;
+	quant_ranges *r;
+} ranges_job;
+
+static int get_ranges(ir_ctx *c, void *ud)
+{
+	(void)c;
+	ranges_job *j = ud;
+	if (j->o->ranges)
+		return (j->r = quant_ranges_read(j->g, j->o->ranges)) ? 0 : -1;
+	calib_data *d = calib_data_open(j->g, j->o->calibration, j->o->co.max_samples);
+	if (!d)
+		return -1;
+	j->r = calib_run(j->g, d, &j->o->co);
+	calib_data_close(d);
+	return j->r ? 0 : -1;
+}
+
+int int8_quantize(ir_graph *g, const int8_opts *o)
+{
+	ranges_job j = {g, o, NULL};
+	quant_stats st;
+	pass_options po = {0};
+	if (ir_protect(g->ctx, get_ranges, &j) < 0 || quant_insert_qdq(g, j.r, &o->qo, &st) < 0)
+		return -1;
+	if (o->verbose && quant_stats_print(g, &st, stderr) < 0)
+		return -1;
+	if (ir_verify(g) < 0 || pass_run_pipeline(g, "quant-fold,dce", &po) < 0)
+		return -1;
+	int64_t n = quant_unfold(g, cg_supports_quantized);
+	if (o->verbose)
+		fprintf(stderr, "int8: %lld quantized op(s) without an int8 kernel run in float\n",
+			(long long)n);
+	return ir_verify(g) < 0 || pass_run_pipeline(g, "cse,dce", &po) < 0 ? -1 : 0;
+}
