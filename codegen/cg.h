@@ -91,6 +91,17 @@ int cg_k_qlinear(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out);
 ** it the size is exactly what the kernel touches on that target, without it
 ** a bound over every target (condense-opt --print-plan). */
 int64_t cg_workspace(const ir_graph *g, const ir_op *op, void *ud);
+/* The same for the int8 kernels (codegen/k_int8*.c; 0 where they do not
+** apply): QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, and
+** Conv, MatMul and Gemm on quantized types. */
+int64_t cg_int8_workspace(const ir_graph *g, const ir_op *op, void *ud);
+/* The kernel of Conv, MatMul and Gemm on quantized types (docs/ir.md,
+** "Quantized arithmetic"; ir_op_is_quantized): the int8 engine with the
+** rule of ir/requant.h, or a diagnostic for a form it does not cover. */
+int cg_int8_linear(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out);
+/* Whether cg_int8_linear compiles op (a quantized Conv, MatMul or Gemm):
+** the question cg_supports_quantized asks for those ops. */
+bool cg_int8_supports(const ir_graph *g, const ir_op *op);
 
 /* "'Op' op: the code generator does not support WHAT"; returns -1. */
 int cg_unsupported(cg *g, const ir_op *op, const char *fmt, ...)

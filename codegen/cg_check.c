@@ -27,8 +27,7 @@ static bool moves_bytes(ir_opkind k)
 
 bool cg_supports_quantized(const ir_graph *g, const ir_op *op)
 {
-	(void)g;
-	return moves_bytes(op->kind);
+	return moves_bytes(op->kind) || cg_int8_supports(g, op);
 }
 
 int cg_check_quantized(cg *g)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "codegen/k_linear.h"
+#include "ir/requant.h"
 
 /* The geometry of a convolution over n spatial dims (interp/k_conv.c). */
 typedef struct cgeo {
@@ -224,6 +225,8 @@ int64_t lin_conv_workspace(const ir_graph *gr, const ir_op *op, int vl)
 int64_t cg_workspace(const ir_graph *g, const ir_op *op, void *ud)
 {
 	int vl = ud ? lin_vl_of(*(const int *)ud) : LIN_MAX_VL;
+	if (ir_op_is_quantized(g, op))
+		return cg_int8_workspace(g, op, ud);
 	switch (op->kind) {
 	case IR_OP_CONV:
 	case IR_OP_CONVTRANSPOSE:
@@ -231,6 +234,11 @@ int64_t cg_workspace(const ir_graph *g, const ir_op *op, void *ud)
 	case IR_OP_MATMUL:
 	case IR_OP_GEMM:
 		return lin_matmul_workspace(g, op);
+	case IR_OP_QLINEARCONV:
+	case IR_OP_CONVINTEGER:
+	case IR_OP_QLINEARMATMUL:
+	case IR_OP_MATMULINTEGER:
+		return cg_int8_workspace(g, op, ud);
 	default:
 		return 0;
 	}
@@ -696,6 +704,8 @@ int cg_k_conv(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
 	if (op->kind != IR_OP_CONV)
 		return cg_k_qlinear(g, op, in, out);
+	if (ir_op_is_quantized(g->g, op))
+		return cg_int8_linear(g, op, in, out);
 	ir_dtype dt = out[0].type->dtype;
 	ir_activation act;
 	cgeo x;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "codegen/k_linear.h"
+#include "ir/requant.h"
 
 /* ---- MatMul geometry (numpy matmul, as interp/k_linear.c) --------------- */
 
@@ -197,6 +198,8 @@ int cg_k_matmul(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
 	if (op->kind != IR_OP_MATMUL)
 		return cg_k_qlinear(g, op, in, out);
+	if (ir_op_is_quantized(g->g, op))
+		return cg_int8_linear(g, op, in, out);
 	mm_geo x;
 	ir_dtype dt = out[0].type->dtype;
 	mm_geometry(in[0].type, in[1].type, &x);
@@ -344,6 +347,8 @@ static int gemm_float(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *ou
 
 int cg_k_gemm(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
+	if (ir_op_is_quantized(g->g, op))
+		return cg_int8_linear(g, op, in, out);
 	gemm_geo x;
 	ir_dtype dt = out[0].type->dtype;
 	gemm_geometry(op, in, &x);

@@ -2,7 +2,9 @@
 ** k_quant.c - emitters of the quant family (QuantizeLinear,
 ** DequantizeLinear, DynamicQuantizeLinear) and of the integer linear ops
 ** (QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger), bit-exact with
-** the interpreter (interp/k_quant.c, k_linear.c, k_conv.c).
+** the interpreter (interp/k_quant.c, k_linear.c, k_conv.c).  The integer
+** linear ops first try the vectorized int8 kernels (k_int8*.c: constant
+** parameters); the scalar loops here compile every other form.
 **
 ** Exactness arguments, in the order the ops come:
 **  - Rounding half to even needs no call: for |t| <= 2^22, adding 1.5*2^23
@@ -27,7 +29,7 @@
 */
 #include <string.h>
 
-#include "codegen/cg.h"
+#include "codegen/k_int8.h"
 
 /* ---- scalar helpers ------------------------------------------------------ */
 
@@ -618,6 +620,9 @@ static void mm_rows(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out,
 */
 static int emit_qmatmul(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
+	int rc = i8_try(g, op, in, out);
+	if (rc != I8_DECLINE)
+		return rc;
 	bool ql = op->kind == IR_OP_QLINEARMATMUL;
 	mmop o = {.a = &in[0], .azp = opt_buf(op, in, 2), .b = &in[ql ? 3 : 1],
 		  .bzp = opt_buf(op, in, ql ? 5 : 3)};
@@ -643,15 +648,7 @@ static int emit_qmatmul(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *
 
 /* ---- integer Conv ---------------------------------------------------------------- */
 
-/* A convolution over n spatial dims, as interp/k_conv.c's geometry. */
-typedef struct cgeo {
-	int n;
-	int64_t batch, c, m, group, cg, mg;
-	int64_t in[IR_MAX_RANK], out[IR_MAX_RANK], k[IR_MAX_RANK];
-	int64_t s[IR_MAX_RANK], d[IR_MAX_RANK], pb[IR_MAX_RANK];
-	int64_t in_sz, out_sz, k_sz;
-	bool check[IR_MAX_RANK];        /* some tap of dim i may fall outside the input */
-} cgeo;
+typedef i8_cgeo cgeo;
 
 /* The first n values of ints attribute name, dflt where absent or short. */
 static void ints_or(const ir_op *op, const char *name, int n, int64_t dflt, int64_t *dst)
@@ -675,7 +672,7 @@ static int64_t begin_pad(const char *ap, const cgeo *c, int i, int64_t explicit_
 	return explicit_pad;
 }
 
-static void conv_geo(const ir_op *op, const ir_type *x, const ir_type *w, const ir_type *y, cgeo *c)
+void i8_conv_geo(const ir_op *op, const ir_type *x, const ir_type *w, const ir_type *y, i8_cgeo *c)
 {
 	int64_t pads[2 * IR_MAX_RANK];
 	const char *ap = ir_op_str(op, "auto_pad", "NOTSET");
@@ -859,6 +856,9 @@ static void conv_channel(cg *g, const cgeo *c, cvop *o, const qout *q, const cg_
 */
 static int emit_qconv(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
+	int rc = i8_try(g, op, in, out);
+	if (rc != I8_DECLINE)
+		return rc;
 	LLVMBuilderRef b = g->b;
 	bool ql = op->kind == IR_OP_QLINEARCONV;
 	cvop o = {.x = &in[0], .xzp = opt_buf(op, in, 2), .w = &in[ql ? 3 : 1],
@@ -869,7 +869,7 @@ static int emit_qconv(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *ou
 	    (ql ? yt == IR_I4 || yt == IR_I16 || q_range(yt, &q.lo, &q.hi) < 0 : yt != IR_I32))
 		return cg_unsupported(g, op, "these element types");
 	cgeo c;
-	conv_geo(op, o.x->type, o.w->type, out[0].type, &c);
+	i8_conv_geo(op, o.x->type, o.w->type, out[0].type, &c);
 	g->macs += c.batch * c.m * c.out_sz * c.cg * c.k_sz;
 	o.tile = c.out[c.n - 1] < CONV_TILE ? c.out[c.n - 1] : CONV_TILE;
 	o.acc = cg_var(g, LLVMArrayType2(g->t_i32, (uint64_t)o.tile), "acc");
