@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "codegen/cg.h"
+#include "ir/requant.h"
 #include "ir/util.h"
 #include "passes/plan.h"
 
@@ -80,6 +81,11 @@ struct ew_node {
 	/* Op parameters the bodies read. */
 	float alpha, beta, gamma;
 	LLVMValueRef lo, hi;          /* Clip's bounds, NULL when absent */
+	/* Quantized Add, Relu, Clip (docs/ir.md, "Quantized arithmetic"): the
+	** operands' zero points, Add's multipliers and shared shift, and the
+	** result's zero point and clamp. */
+	int64_t qz[2], qm[2], qy, qlo, qhi;
+	int qs;
 };
 
 typedef struct ew {
@@ -959,6 +965,100 @@ static int cast_node(cg *g, ew *e, int ni, const cg_buf *in)
 	return ew_arg(g, e, ni, in, 0, false);
 }
 
+/* ---- quantized Add, Relu, Clip ----------------------------------------------------------- */
+
+/* min(max(v, lo), hi) in i64. */
+static LLVMValueRef qclamp(cg *g, const ew_node *nd, LLVMValueRef v)
+{
+	return cg_smin(g, cg_smax(g, v, cg_i64(g, nd->qlo)), cg_i64(g, nd->qhi));
+}
+
+/* z_y + round_shift((a - z_a) Ma + (b - z_b) Mb, S), clamped: the
+** interpreter's add_quant in i64 (|sum| < 2^41, so adding 2^(S-1) for S <=
+** 62 cannot overflow). */
+static LLVMValueRef qadd_body(cg *g, const ew_node *nd, LLVMValueRef *v)
+{
+	LLVMValueRef t[2];
+	for (int j = 0; j < 2; j++)
+		t[j] = LLVMBuildMul(g->b, LLVMBuildSub(g->b, v[j], cg_i64(g, nd->qz[j]), ""),
+				    cg_i64(g, nd->qm[j]), "");
+	LLVMValueRef s = LLVMBuildAdd(g->b, t[0], t[1], "");
+	s = LLVMBuildAdd(g->b, s, cg_i64(g, (int64_t)1 << (nd->qs - 1)), "");
+	s = LLVMBuildAShr(g->b, s, cg_i64(g, nd->qs), "");
+	return qclamp(g, nd, LLVMBuildAdd(g->b, s, cg_i64(g, nd->qy), ""));
+}
+
+static LLVMValueRef qclamp_body(cg *g, const ew_node *nd, LLVMValueRef *v)
+{
+	return qclamp(g, nd, v[0]);
+}
+
+/* A quantized Clip bound (operand k) as a stored integer of x's
+** parameters: an f32 bound is a real value, quantized as QuantizeLinear
+** does (saturated to x's range); an integer bound is already stored.
+** Only constant bounds (cg_supports_quantized asks for them). */
+static int qclip_bound(cg *g, const ir_op *op, const cg_buf *in, int k, int64_t *v)
+{
+	if (k >= op->n_in || !in[k].ptr)
+		return 0;
+	if (!in[k].konst)
+		return cg_unsupported(g, op, "a quantized Clip bound that is not a constant");
+	const ir_type *xt = in[0].type, *bt = in[k].type;
+	int64_t lo, hi;
+	ir_requant_range(xt->dtype, &lo, &hi);
+	const uint8_t *p = in[k].konst->data;
+	int64_t q;
+	if (bt->dtype == IR_F32) {
+		float f;
+		memcpy(&f, p, sizeof f);
+		q = ir_requant_quantize(f, xt->quant->scale[0], xt->quant->zero[0], lo, hi);
+	} else if (bt->dtype == xt->dtype) {
+		q = xt->dtype == IR_I8 ? (int64_t)(int8_t)p[0] : (int64_t)p[0];
+	} else {
+		return cg_unsupported(g, op, "a quantized Clip bound of type %s", ir_dtype_name(bt->dtype));
+	}
+	*v = q;
+	return 0;
+}
+
+/* Relu is max(q, z_x), Clip min(max(q, lo), hi) (numpy: hi wins), Add the
+** rule above; ir_qop_params has the constants of the verified op. */
+static int quant_node(cg *g, ew *e, int ni, const cg_buf *in)
+{
+	ew_node *n = &e->node[ni];
+	const ir_op *op = n->op;
+	ir_qop p;
+	if (ir_qop_params(g->g, op, &p) < 0)
+		return cg_unsupported(g, op, "an invalid quantized form (not verified?)");
+	n->qy = p.y_zero;
+	n->qlo = p.lo;
+	n->qhi = p.hi;
+	n->body = qclamp_body;
+	if (op->kind == IR_OP_ADD) {
+		n->body = qadd_body;
+		for (int j = 0; j < 2; j++) {
+			n->qz[j] = p.in_zero[j];
+			n->qm[j] = p.rq[j].mult;
+		}
+		n->qs = p.rq[0].shift;
+		if (ew_arg(g, e, ni, in, 0, false) < 0)
+			return -1;
+		return ew_arg(g, e, ni, in, 1, false);
+	}
+	if (op->kind == IR_OP_RELU) {
+		n->qlo = n->qlo > p.in_zero[0] ? n->qlo : p.in_zero[0];
+	} else if (op->kind == IR_OP_CLIP) {
+		int64_t lo = n->qlo, hi = n->qhi;
+		if (qclip_bound(g, op, in, 1, &lo) < 0 || qclip_bound(g, op, in, 2, &hi) < 0)
+			return -1;
+		n->qlo = lo;
+		n->qhi = hi;
+	} else {
+		return cg_unsupported(g, op, "quantized operands");
+	}
+	return ew_arg(g, e, ni, in, 0, false);
+}
+
 /* ---- the kernels ------------------------------------------------------------------------ */
 
 typedef int (*ew_setup)(cg *g, ew *e, int ni, const cg_buf *in);
@@ -991,7 +1091,7 @@ static ew_setup setup_of(ir_opkind k)
 /* A new node for op, whose operand buffers are in; its index, or -1. */
 static int ew_node_of(cg *g, ew *e, const ir_op *op, const cg_buf *in)
 {
-	ew_setup setup = setup_of(op->kind);
+	ew_setup setup = ir_op_is_quantized(g->g, op) ? quant_node : setup_of(op->kind);
 	if (!setup || e->n_nodes == PLAN_FUSE_MAX_OPS || op->n_out != 1)
 		return cg_unsupported(g, e->op, "a fused group the emitter cannot follow (internal error)");
 	int ni = e->n_nodes++;

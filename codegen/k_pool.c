@@ -22,10 +22,16 @@
 ** would unroll more than POOL_UNROLL_CODE taps in all, the border outputs
 ** read their valid tap range from small per-dim tables instead, and
 ** kernels over POOL_UNROLL taps use the tables everywhere.
+**
+** Quantized operands (docs/ir.md): MaxPool and GlobalMaxPool are the
+** integer maximum (refused when a window is all padding, which the rule
+** makes z_x); GlobalAveragePool sums exactly in i64 and requantizes.
+** AveragePool on quantized operands has no kernel (cg_supports_quantized).
 */
 #include <string.h>
 
 #include "codegen/k_reduce.h"
+#include "ir/requant.h"
 
 #define POOL_UNROLL 64
 /* Taps unrolled over all border and interior windows, at most. */
@@ -370,6 +376,9 @@ int cg_k_pool(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 	if (cg_numel(out[0].type) == 0)
 		return 0;
 	pool_geo(g, op, in[0].type, out[0].type, &p);
+	for (int i = 0; p.max && in[0].type->quant && i < p.n; i++)
+		if (p.dim[i].empty)
+			return cg_unsupported(g, op, "a quantized MaxPool window entirely in the padding");
 	g->macs += p.planes * p.out_sz * p.taps;
 	cg_loop l;
 	LLVMValueRef pl = cg_fori(g, &l, 0, p.planes, 1);
@@ -380,16 +389,49 @@ int cg_k_pool(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 
 /* ---- global pools ------------------------------------------------------------------ */
 
+/*
+** GlobalAveragePool on quantized x (docs/ir.md): the exact i64 sum of a
+** plane minus sz * z_x, requantized by s_x / (s_y * sz) (one rule: sz is
+** the count of every plane), plus z_y, clamped.
+*/
+static int gpool_quant(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out, int64_t planes,
+		       int64_t sz)
+{
+	ir_qop q;
+	ir_requant r;
+	const ir_type *t = in[0].type;
+	if (ir_qop_params(g->g, op, &q) < 0 ||
+	    ir_requant_derive(ir_requant_mult_pool(q.in_scale[0], q.y_scale, sz), &r) < 0)
+		return cg_unsupported(g, op, "an invalid quantized form (not verified?)");
+	kr_fold f = kr_make(KR_SUM, t->dtype);
+	g->macs += cg_numel(t);
+	cg_loop l;
+	LLVMValueRef pl = cg_fori(g, &l, 0, planes, 1);
+	LLVMValueRef v = kr_run(g, &f, in[0].ptr, kr_madd(g, cg_i64(g, 0), pl, sz), sz);
+	v = LLVMBuildSub(g->b, v, cg_i64(g, sz * q.in_zero[0]), "");
+	v = LLVMBuildMul(g->b, v, cg_i64(g, r.mult), "");
+	v = LLVMBuildAdd(g->b, v, cg_i64(g, (int64_t)1 << (r.shift - 1)), "");
+	v = LLVMBuildAShr(g->b, v, cg_i64(g, r.shift), "");
+	v = LLVMBuildAdd(g->b, v, cg_i64(g, q.y_zero), "");
+	v = cg_smin(g, cg_smax(g, v, cg_i64(g, q.lo)), cg_i64(g, q.hi));
+	cg_store(g, out[0].type->dtype, out[0].ptr, pl, v);
+	cg_endfor(g, &l);
+	return 0;
+}
+
 int cg_k_gpool(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
 	const ir_type *t = in[0].type;
 	bool max = op->kind == IR_OP_GLOBALMAXPOOL;
 	int64_t planes = t->dims[0] * t->dims[1];
-	if (t->dtype == IR_BOOL || (!max && !ir_dtype_is_float(t->dtype)))
+	bool quant = !max && ir_op_is_quantized(g->g, op);
+	if (t->dtype == IR_BOOL || (!max && !quant && !ir_dtype_is_float(t->dtype)))
 		return cg_unsupported(g, op, "element type %s", ir_dtype_name(t->dtype));
 	if (planes == 0)
 		return 0;
 	int64_t sz = cg_numel(t) / planes;
+	if (quant)
+		return gpool_quant(g, op, in, out, planes, sz);
 	kr_fold f = kr_make(max ? KR_MAX : KR_SUM, t->dtype);
 	g->macs += cg_numel(t);
 	cg_loop l;

@@ -118,7 +118,72 @@ def linear_case(rng, name, op, x_dt, w_dt, y_dt, xshape, n, trans_a=False, trans
     return Case(name, x_dt, x, q1(sx, 100 if x_dt == "u8" else -7), body, decl, y_shape, y_dt)
 
 
+def elt_case(rng, name, x_dt, xshape, make_body, y_dt, y_shape, sx=0.02, xz=None):
+    """A one-input graph whose body (from make_body(rng)) ends in the %y
+    declaration's op: Add, the pools, Relu, Clip."""
+    x = rand(rng, x_dt, xshape)
+    xz = xz if xz is not None else (128 if x_dt == "u8" else -5)
+    body, decl = make_body(rng, q1(sx, xz))
+    return Case(name, x_dt, x, q1(sx, xz), body, decl, y_shape, y_dt)
+
+
+def add_case(rng, name, x_dt, xshape, c_dt, cshape, y_dt, sc, sy, cz, yz, act="", self_add=False):
+    def body(rng, xq):
+        attrs = " {%s}" % act if act else ""
+        if self_add:
+            return "", "Add %%x, %%x%s : %s %s" % (attrs, ty(y_dt, xshape), q1(sy, yz))
+        c = rand(rng, c_dt, cshape)
+        b = "  %%c = const %s %s %s\n" % (ty(c_dt, cshape), q1(sc, cz), ints(c))
+        yshape = list(np.broadcast_shapes(tuple(xshape), tuple(cshape)))
+        return b, "Add %%x, %%c%s : %s %s" % (attrs, ty(y_dt, yshape), q1(sy, yz))
+    yshape = list(np.broadcast_shapes(tuple(xshape), tuple(cshape)))
+    return elt_case(rng, name, x_dt, xshape, body, y_dt, yshape)
+
+
+def quant_elt_cases(rng):
+    relu = 'activation = "Relu"'
+    clip = 'activation = "Clip", activation_params = [-0.5, 1.5]'
+    yield add_case(rng, "qa_same", "i8", [1, 8, 5, 7], "i8", [1, 8, 5, 7], "i8", 0.031, 0.045, 3, -2)
+    yield add_case(rng, "qa_bcast_u8", "u8", [2, 6, 4, 5], "u8", [1, 6, 1, 1], "u8", 0.11, 0.07, 120, 90,
+                   act=relu)
+    yield add_case(rng, "qa_row_clip", "i8", [3, 17], "i8", [17], "i8", 0.5, 0.013, -20, 7, act=clip)
+    yield add_case(rng, "qa_scalar", "i8", [4, 9], "i8", [1], "u8", 0.2, 0.3, 0, 0)
+    yield add_case(rng, "qa_self_ties", "i8", [2, 33], "i8", [2, 33], "i8", 0.02, 0.08, 0, 0, self_add=True)
+    yield add_case(rng, "qa_small_ratio", "u8", [1, 3, 8, 8], "u8", [1, 3, 8, 8], "u8", 1e-9, 0.01, 0, 10)
+
+    def gap(sy, yz, y_dt, shape):
+        return lambda rng, xq: ("", "GlobalAveragePool %%x : %s %s" % (ty(y_dt, shape), q1(sy, yz)))
+    yield elt_case(rng, "qgap_i8", "i8", [2, 7, 5, 6], gap(0.013, -3, "i8", [2, 7, 1, 1]), "i8", [2, 7, 1, 1])
+    yield elt_case(rng, "qgap_u8_big", "u8", [1, 5, 14, 14], gap(0.05, 128, "u8", [1, 5, 1, 1]), "u8",
+                   [1, 5, 1, 1])
+    yield elt_case(rng, "qgap_ties", "i8", [1, 16, 2, 2], gap(0.04, 0, "i8", [1, 16, 1, 1]), "i8", [1, 16, 1, 1],
+                   sx=0.04, xz=0)
+
+    def maxpool(attrs, shape, y_dt="i8"):
+        return lambda rng, xq: ("", "MaxPool %%x {%s} : %s %s" % (attrs, ty(y_dt, shape), xq))
+    yield elt_case(rng, "qmp_3x3s2p1", "i8", [1, 4, 9, 10],
+                   maxpool("kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]", [1, 4, 5, 5]), "i8",
+                   [1, 4, 5, 5])
+    yield elt_case(rng, "qmp_u8_2x2", "u8", [2, 3, 6, 6],
+                   maxpool("kernel_shape = [2, 2], strides = [2, 2]", [2, 3, 3, 3], "u8"), "u8", [2, 3, 3, 3])
+
+    def relu(rng, xq):
+        return "", "Relu %%x : %s %s" % (ty("u8", [3, 40]), xq)
+    yield elt_case(rng, "qrelu_u8", "u8", [3, 40], relu, "u8", [3, 40], xz=100)
+
+    def clipf(rng, xq):
+        b = "  %lo = const f32[] [-0.25]\n  %hi = const f32[] [0.625]\n"
+        return b, "Clip %%x, %%lo, %%hi : %s %s" % (ty("i8", [5, 12]), xq)
+    yield elt_case(rng, "qclip_f32", "i8", [5, 12], clipf, "i8", [5, 12], sx=0.01, xz=-4)
+
+    def clipi(rng, xq):
+        b = "  %%hi = const i8[] %s [60]\n" % xq
+        return b, "Clip %%x, _, %%hi : %s %s" % (ty("i8", [5, 12]), xq)
+    yield elt_case(rng, "qclip_int_hi", "i8", [5, 12], clipi, "i8", [5, 12])
+
+
 def cases():
+    yield from quant_elt_cases(np.random.default_rng(11))
     rng = np.random.default_rng(7)
     relu = 'activation = "Relu"'
     clip = 'activation = "Clip", activation_params = [0.0, 6.0]'
