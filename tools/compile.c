@@ -9,7 +9,9 @@
 **        [--calib-samples N] [--rounding nearest|stochastic] [--seed N]]
 **
 ** The graph goes through the optimization pipeline (CG_PIPELINE), is
-** verified, then compiled.  OUT "-" writes to stdout.  On failure nothing
+** verified, then compiled.  A graph with QuantizeLinear/DequantizeLinear
+** ops (a QDQ model) becomes an integer program first (int8_fold_qdq), as
+** --quantize int8's own output does.  OUT "-" writes to stdout.  On failure nothing
 ** is left at OUT or the header path.
 */
 #include <stdio.h>
@@ -215,6 +217,8 @@ static int compile_graph(compile_opts *o, ir_graph *g)
 	if (ir_verify(g) < 0 || pass_run_pipeline(g, CG_PIPELINE, &po) < 0 || ir_verify(g) < 0)
 		return 1;
 	if (o->q.on && int8_quantize(g, &o->q) < 0)
+		return 1;
+	if (!o->q.on && int8_has_qdq(g) && int8_fold_qdq(g, o->q.verbose) < 0)
 		return 1;
 	if (o->emit) {
 		FILE *f = open_out(o->out);

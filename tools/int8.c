@@ -97,15 +97,30 @@ int int8_quantize(ir_graph *g, const int8_opts *o)
 {
 	ranges_job j = {g, o, NULL};
 	quant_stats st;
-	pass_options po = {0};
 	if (ir_protect(g->ctx, get_ranges, &j) < 0 || quant_insert_qdq(g, j.r, &o->qo, &st) < 0)
 		return -1;
 	if (o->verbose && quant_stats_print(g, &st, stderr) < 0)
 		return -1;
-	if (ir_verify(g) < 0 || pass_run_pipeline(g, "quant-fold,dce", &po) < 0)
+	return ir_verify(g) < 0 ? -1 : int8_fold_qdq(g, o->verbose);
+}
+
+bool int8_has_qdq(const ir_graph *g)
+{
+	for (uint32_t i = 0; i < g->n_ops; i++) {
+		ir_opkind k = g->ops[i]->kind;
+		if (k == IR_OP_QUANTIZE || k == IR_OP_DEQUANTIZE)
+			return true;
+	}
+	return false;
+}
+
+int int8_fold_qdq(ir_graph *g, bool verbose)
+{
+	pass_options po = {0};
+	if (pass_run_pipeline(g, "quant-fold,dce", &po) < 0 || ir_verify(g) < 0)
 		return -1;
 	int64_t n = quant_unfold(g, cg_supports_quantized);
-	if (o->verbose)
+	if (verbose)
 		fprintf(stderr, "int8: %lld quantized op(s) without an int8 kernel run in float\n",
 			(long long)n);
 	return ir_verify(g) < 0 || pass_run_pipeline(g, "cse,dce", &po) < 0 ? -1 : 0;

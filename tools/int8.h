@@ -34,4 +34,18 @@ int int8_check(const int8_opts *o);
 */
 int int8_quantize(ir_graph *g, const int8_opts *o);
 
+/* Whether g has QuantizeLinear or DequantizeLinear ops (a QDQ model, or
+** one with quantized boundaries). */
+bool int8_has_qdq(const ir_graph *g);
+
+/*
+** The integer program of a graph whose quantization is written as Q/DQ
+** ops (a QDQ model from ONNX Runtime or PyTorch, or int8_quantize's
+** output): quant-fold and dce, then every quantized op without a kernel
+** back to float (quant_unfold with cg_supports_quantized), then cse and
+** dce.  verbose: how many ops went back, on stderr.  -1 after a
+** diagnostic.
+*/
+int int8_fold_qdq(ir_graph *g, bool verbose);
+
 #endif
