@@ -8,7 +8,9 @@
 #    examples/digits/main.c, and classify the same images natively; then
 #    cross-compile for aarch64 and riscv64 and run the same app under qemu.
 #    Each prints accuracy, object size (text + rodata), scratch bytes and
-#    latency per image (under qemu: emulated time, not the board's).
+#    latency per image (under qemu: emulated time, not the board's).  Then
+#    the same three with --quantize int8 (calibrated on the training split),
+#    and a float vs int8 table.
 # 3. The IR tools on examples/demo.cir: verify, the cleanup pipeline with
 #    statistics, the byte-for-byte round trip, and a diagnostic.
 set -eu
@@ -44,7 +46,18 @@ compiled() {
 	bytes=$("$SIZE" -A "$d/digits.o" | awk '$1 ~ /^\.(text|rodata)/ { n += $2 } END { print n }')
 	echo "-- $name: compiled in $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s; object text + rodata: $bytes bytes;" \
 		"undefined symbols: $(nm -u "$d/digits.o" | awk '{print $2}' | tr '\n' ' ')"
-	$runner "$d/digits" "$HERE/digits/test_x.npy" "$HERE/digits/test_y.npy" "$repeats"
+	$runner "$d/digits" "$HERE/digits/test_x.npy" "$HERE/digits/test_y.npy" "$repeats" | tee "$d/out.txt"
+	echo "$bytes" > "$d/bytes.txt"
+}
+
+# row NAME: one line of the float vs int8 table from compiled's files.
+row() {
+	f="$TMP/$1" q="$TMP/$1-int8"
+	acc() { sed -n 's/^accuracy: \([0-9]*\)\/.*/\1/p' "$1/out.txt"; }
+	num() { sed -n "s/^$2: \([0-9.]*\).*/\1/p" "$1/out.txt"; }
+	printf '%-8s | %3s/450  %3s/450 | %6s  %6s | %6s  %6s | %7s  %7s\n' "$1" \
+		"$(acc "$f")" "$(acc "$q")" "$(cat "$f/bytes.txt")" "$(cat "$q/bytes.txt")" \
+		"$(num "$f" scratch)" "$(num "$q" scratch)" "$(num "$f" latency)" "$(num "$q" latency)"
 }
 
 echo
@@ -54,6 +67,20 @@ echo
 echo "== the same app cross-compiled, under qemu (latency is emulated time)"
 compiled aarch64 aarch64-linux-gnu-gcc qemu-aarch64 2 --target aarch64-linux-gnu
 compiled riscv64 riscv64-linux-gnu-gcc "qemu-riscv64 -cpu rv64,v=true,vext_spec=v1.0,vlen=128" 2 --target riscv64-linux-gnu
+echo
+echo "== int8: calibrated on the training split (examples/digits/train_x.npy), same app"
+CAL="--quantize int8 --calibration $HERE/digits/train_x.npy"
+# shellcheck disable=SC2086 # CAL is a list of arguments
+compiled host-int8 cc "" 20 $CAL
+# shellcheck disable=SC2086
+compiled aarch64-int8 aarch64-linux-gnu-gcc qemu-aarch64 2 --target aarch64-linux-gnu $CAL
+# shellcheck disable=SC2086
+compiled riscv64-int8 riscv64-linux-gnu-gcc "qemu-riscv64 -cpu rv64,v=true,vext_spec=v1.0,vlen=128" 2 \
+	--target riscv64-linux-gnu $CAL
+echo
+echo "== float vs int8 (latency under qemu is emulated time, not a board's)"
+echo "target   | accuracy f32  int8 | text+rodata B  | scratch B      | latency us f32  int8"
+for t in host aarch64 riscv64; do row $t; done
 echo
 echo "== input: $HERE/demo.cir ($(grep -c '^  %' "$HERE/demo.cir") ops, constants included)"
 "$BIN/condense-opt" "$HERE/demo.cir" > "$TMP/in.cir"
