@@ -43,18 +43,27 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import int8_bench  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 SYSTEM_PYTHON = "/usr/bin/python3"
 VENV_BIN = os.path.dirname(os.path.abspath(sys.executable))
 
-PEERS = ["condense", "ort", "iree", "tflite"]
+PEERS = ["condense", "ort", "iree", "tflite", "condense-int8", "ort-int8", "condense-ortq"]
 PEER_TITLES = {
     "condense": "condense",
     "ort": "ONNX Runtime",
     "iree": "IREE",
     "tflite": "TFLite (XNNPACK)",
+    "condense-int8": "condense int8",
+    "ort-int8": "ONNX Runtime int8 (its QDQ)",
+    "condense-ortq": "condense on ORT's QDQ",
 }
+# int8 configurations (bench/int8_bench.py): their outputs are compared
+# with the float reference only for information.
+INT8_PEERS = ("condense-int8", "ort-int8", "condense-ortq")
 MODELS = ["digits", "mobilenet_v2", "resnet18"]
 MODEL_TITLES = {
     "digits": "digits CNN (1x1x8x8)",
@@ -214,7 +223,7 @@ def parse_kv(text):
     return r
 
 
-def prepare_condense(model, m, pdir, args):
+def prepare_condense(model, m, pdir, args, onnx=None, extra=()):
     exe = args.condense
     if not exe or not os.access(exe, os.X_OK):
         raise Failure("pending: %s not built" % (exe or "condense"))
@@ -226,8 +235,8 @@ def prepare_condense(model, m, pdir, args):
     for p in (obj, hdr):
         if os.path.exists(p):
             os.remove(p)
-    _, _, prep_s = must([exe, "compile", m["onnx"], "-o", obj, "--header", hdr,
-                         "--name", model, "-O3"], TIMEOUT_PREP, "condense compile")
+    _, _, prep_s = must([exe, "compile", onnx or m["onnx"], "-o", obj, "--header", hdr,
+                         "--name", model, "-O3"] + list(extra), TIMEOUT_PREP, "condense compile")
     text, rodata = size_sections(obj)
     with open(hdr) as f:
         header = f.read()
@@ -306,6 +315,33 @@ def prepare_ort(model, m, pdir, args):
         raise Failure("onnxruntime is not installed in the venv")
     return {"measure": python_peer_measure("ort", m["onnx"], m), "prep_s": None,
             "artifact": m["onnx"]}
+
+
+def int8_step(fn, *a):
+    """Run an int8_bench step, its Failure as ours."""
+    try:
+        return fn(*a)
+    except int8_bench.Failure as e:
+        raise Failure(str(e))
+
+
+def prepare_condense_int8(model, m, pdir, args):
+    cal, _ = int8_step(int8_bench.data, args.work, model)
+    return prepare_condense(model, m, pdir, args, extra=["--quantize", "int8", "--calibration", cal])
+
+
+def prepare_ort_int8(model, m, pdir, args):
+    if not version_of("onnxruntime"):
+        raise Failure("onnxruntime is not installed in the venv")
+    t0 = time.perf_counter()
+    q = int8_step(int8_bench.ort_quantize, args.work, model, m["onnx"])
+    return {"measure": python_peer_measure("ort", q, m), "prep_s": time.perf_counter() - t0,
+            "prep_note": "quantize_static, cached", "artifact": q}
+
+
+def prepare_condense_ortq(model, m, pdir, args):
+    q = int8_step(int8_bench.ort_quantize, args.work, model, m["onnx"])
+    return prepare_condense(model, m, pdir, args, onnx=q)
 
 
 def prepare_iree(model, m, pdir, args):
@@ -407,7 +443,8 @@ def prepare_tflite(model, m, pdir, args):
 
 
 PREPARE = {"condense": prepare_condense, "ort": prepare_ort, "iree": prepare_iree,
-           "tflite": prepare_tflite}
+           "tflite": prepare_tflite, "condense-int8": prepare_condense_int8,
+           "ort-int8": prepare_ort_int8, "condense-ortq": prepare_condense_ortq}
 
 
 # --------------------------------------------------------------------------
@@ -532,7 +569,101 @@ def summarize(res):
             "iters": int(np.median([r["iters"] for r in res["rounds"]]))}
 
 
-def write_report(path, env, args, models, results, elapsed):
+def ratio_of(results, model, a, b):
+    sa, sb = summarize(results[model].get(a, {})), summarize(results[model].get(b, {}))
+    return fmt_ratio(sa["median_us"] / sb["median_us"]) if sa and sb else "-"
+
+
+def plot_int8(path, models, results):
+    """docs/benchmarks.png: latency (relative to ORT float) and artifact
+    size per model and configuration; None when matplotlib is missing."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    peers = ["condense", "ort", "condense-int8", "ort-int8", "condense-ortq"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.8 / len(peers)
+    for i, peer in enumerate(peers):
+        lat, size = [], []
+        for model in models:
+            s, o = summarize(results[model].get(peer, {})), summarize(results[model].get("ort", {}))
+            lat.append(s["median_us"] / o["median_us"] if s and o else 0)
+            art = results[model].get(peer, {}).get("artifact")
+            size.append(os.path.getsize(art) / 1e6 if art and os.path.exists(art) else 0)
+        xs = [j + i * width for j in range(len(models))]
+        axes[0].bar(xs, lat, width, label=PEER_TITLES[peer])
+        axes[1].bar(xs, size, width, label=PEER_TITLES[peer])
+    for ax, title in ((axes[0], "latency / ONNX Runtime float (lower is faster)"),
+                      (axes[1], "artifact size (MB)")):
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(models))])
+        ax.set_xticklabels(models)
+        ax.set_title(title, fontsize=10)
+    axes[1].set_yscale("log")
+    axes[0].axhline(1.0, color="gray", lw=0.5)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    png = os.path.splitext(path)[0] + ".png"
+    fig.savefig(png, dpi=90)
+    return os.path.basename(png)
+
+
+def write_int8(w, args, models, results, acc, path):
+    if not any(p in INT8_PEERS for p in args.peers):
+        return
+    w("## int8")
+    w("")
+    w("The same run's latencies, int8 against float. \"condense int8\" is `condense compile")
+    w("--quantize int8 --calibration CAL`; \"ONNX Runtime int8\" runs the QDQ model of")
+    w("`onnxruntime.quantization.quantize_static` (QDQ format, per-channel int8 weights, int8")
+    w("activations, MinMax calibration on the same CAL); \"condense on ORT's QDQ\" compiles that")
+    w("very QDQ model with plain `condense compile` (its Q/DQ chains fold into integer ops), so")
+    w("the two runtimes run one quantization. CAL is the digits training split, and for the")
+    w("torchvision models %d seeded crops of scikit-learn's two sample photos" % int8_bench.N_CAL)
+    w("(`bench/sample_crops.py`; there is no ImageNet here).")
+    w("")
+    w("| model | configuration | latency | vs ORT float | vs ORT int8 | vs condense float | rodata |")
+    w("|---|---|---:|---:|---:|---:|---:|")
+    for model in models:
+        for peer in ("condense", "ort", "condense-int8", "ort-int8", "condense-ortq"):
+            r = results[model].get(peer, {})
+            s = summarize(r)
+            if not s:
+                reason = short_reason(r.get("error", "not measured"))
+                w("| %s | %s | not measured: %s | | | | |" % (MODEL_TITLES[model], PEER_TITLES[peer], md_escape(reason)))
+                continue
+            ro = fmt_bytes(r["rodata"]) if r.get("rodata") is not None else "-"
+            w("| %s | %s | %s | %s | %s | %s | %s |" % (
+                MODEL_TITLES[model], PEER_TITLES[peer], fmt_us(s["median_us"]),
+                ratio_of(results, model, peer, "ort"), ratio_of(results, model, peer, "ort-int8"),
+                ratio_of(results, model, peer, "condense"), ro))
+    w("")
+    w("rodata is the object's read-only data (weights, packed; tables), from `size -A`.")
+    w("")
+    png = plot_int8(path, models, results)
+    if png:
+        w("![latency and size per model and configuration](%s)" % png)
+        w("")
+    if acc:
+        w("### Accuracy")
+        w("")
+        w("Digits: accuracy on the 450 held-out images (the examples/digits app linked with")
+        w("each object; ONNX Runtime in Python). Torchvision models: top-1 agreement with")
+        w("the float model (ONNX Runtime) and mean cosine similarity of the logits on %d"
+          % int8_bench.N_EVAL)
+        w("evaluation crops that were not used for calibration.")
+        w("")
+        w("| model | configuration | result |")
+        w("|---|---|---|")
+        for model, res in acc.items():
+            for k, v in res.items():
+                w("| %s | %s | %s |" % (MODEL_TITLES[model], k, md_escape(str(v))))
+        w("")
+
+
+def write_report(path, env, args, models, results, elapsed, acc=None):
     L = []
     w = L.append
     w("# Benchmarks")
@@ -644,6 +775,7 @@ def write_report(path, env, args, models, results, elapsed):
     w("`.data.rel.ro*` (weights, tables, the model descriptor), from `size -A`; scratch is")
     w("the header's `*_SCRATCH_SIZE`, the one buffer the caller provides.")
     w("")
+    write_int8(w, args, models, results, acc or {}, path)
     w("## How it is measured")
     w("")
     w("- **condense**: `condense compile MODEL.onnx -o X.o --header X.h --name X -O3`,")
@@ -757,6 +889,8 @@ def main():
                 r["measure"] = prep["measure"]
                 first = prep["measure"](args, min(args.seconds, 0.2), 3, output=True)
                 r["check"], r["check_detail"] = check_output(first["output"], np.load(models[model]["ref"]))
+                if peer in INT8_PEERS:
+                    r["check"] = "int8"
                 if peer == "ort":
                     r["prep_s"] = first.get("load_s")
                 log("%s: %s ready, output %s (%s), about %s per call"
@@ -800,8 +934,13 @@ def main():
             if peer == "tflite" and r.get("rounds") and not r.get("xnnpack"):
                 r["check_detail"] = r.get("check_detail", "") + "; XNNPACK delegate not reported"
     env["loadavg_end"] = os.getloadavg()
+    acc = {}
+    if any(p in INT8_PEERS for p in args.peers):
+        for model in models:
+            log("%s: int8 accuracy" % model)
+            acc[model] = int8_bench.accuracy(args.condense, args.work, model, models[model]["onnx"], log)
     elapsed = time.perf_counter() - t_start
-    write_report(args.out, env, args, args.models, results, elapsed)
+    write_report(args.out, env, args, args.models, results, elapsed, acc)
 
     dump = {"env": env, "args": {k: v for k, v in vars(args).items() if k != "iree_estimate"},
             "results": {m: {p: {k: v for k, v in r.items() if k != "measure"}
