@@ -9,7 +9,8 @@
 **
 ** This is how QDQ models (ONNX Runtime's quantizer, PyTorch's exporter, and
 ** condense's own quantize step) become integer programs: the model's own
-** scales and zero points are kept exactly.  Three steps:
+** scales and zero points are kept exactly.  Three steps, after giving each
+** DequantizeLinear of a shared constant its own copy (unshare_consts):
 **
 **  1. annotate: a QuantizeLinear result, and the operand of a
 **     DequantizeLinear, gets the scale and zero point of that op on its
@@ -332,9 +333,37 @@ static void drop_pair(qf *f, ir_op *q)
 	f->pairs++;
 }
 
+/*
+** Step 0: a constant that a DequantizeLinear reads and something else reads
+** too gets a copy of its own for that DQ.  Constants with equal bytes are
+** one value after import and cse, e.g. the all-zero int32 biases of a
+** model whose biases are 0, each dequantized with its own conv's scales:
+** shared, none of them could be annotated.
+*/
+static int64_t unshare_consts(ir_graph *g)
+{
+	uint32_t *uses = ir_use_counts(g);
+	int64_t n = 0;
+	for (uint32_t i = 0; i < g->n_ops; i++) {
+		ir_op *op = g->ops[i];
+		ir_val v = op->n_in > 0 ? op->in[0] : IR_NOVAL;
+		if (op->kind != IR_OP_DEQUANTIZE || v == IR_NOVAL || !ir_const_of(g, v) || uses[v] < 2)
+			continue;
+		ir_type t = *ir_type_of(g, v);
+		ir_op *c = ir_op_insert(g, i, IR_OP_CONST, NULL, 0, &t, 1);
+		c->blob = g->vals[v].def->blob;
+		op->in[0] = c->out[0];
+		uses[v]--;
+		i++;
+		n++;
+	}
+	return n;
+}
+
 int pass_quant_fold(ir_graph *g, pass_stats *st)
 {
 	qf f = {.g = g};
+	int64_t copies = unshare_consts(g);
 	index_users(&f);
 	annotate(&f);
 	for (uint32_t i = 0; i < g->n_ops; i++)
@@ -344,7 +373,7 @@ int pass_quant_fold(ir_graph *g, pass_stats *st)
 		if (!g->ops[i]->dead)
 			drop_pair(&f, g->ops[i]);
 	ir_graph_compact(g);
-	st->changed += f.annotated + f.folded + f.pairs;
+	st->changed += copies + f.annotated + f.folded + f.pairs;
 	return 0;
 }
 
