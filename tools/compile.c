@@ -7,6 +7,8 @@
 **       [--weights-section NAME] [-v]
 **       [--quantize int8 (--calibration DATA | --ranges FILE) [--calib-method M]
 **        [--calib-samples N] [--rounding nearest|stochastic] [--seed N]]
+**       [--quantized-onnx OUT.onnx]
+**   condense export MODEL --quantize int8 ... --quantized-onnx OUT.onnx
 **
 ** The graph goes through the optimization pipeline (CG_PIPELINE), is
 ** verified, then compiled.  A graph with QuantizeLinear/DequantizeLinear
@@ -20,6 +22,7 @@
 
 #include "codegen/codegen.h"
 #include "frontend/onnx.h"
+#include "frontend/onnx_export.h"
 #include "passes/pass.h"
 #include "tools/compile.h"
 #include "tools/int8.h"
@@ -27,16 +30,20 @@
 
 typedef struct compile_opts {
 	const char *model, *out, *header, *report, *emit;
+	const char *qonnx;        /* --quantized-onnx */
+	bool export_only;         /* condense export */
 	cg_options cg;
 	onnx_shape_pin pins[IR_MAX_IO];
 	int32_t n_pins;
 	int8_opts q;
 } compile_opts;
 
+static bool export_mode;   /* the command is export: its name and usage in messages */
+
 static int usage_error(const char *msg, const char *arg)
 {
-	fprintf(stderr, "condense compile: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "",
-		COMPILE_USAGE);
+	fprintf(stderr, "condense %s: %s%s%s\n%s", export_mode ? "export" : "compile", msg, arg ? ": " : "",
+		arg ? arg : "", export_mode ? EXPORT_USAGE : COMPILE_USAGE);
 	return 2;
 }
 
@@ -55,7 +62,7 @@ static int parse_emit(compile_opts *o, const char *s)
 static int value_option(compile_opts *o, const char *a, const char *v)
 {
 	const char **slot = !strcmp(a, "-o") ? &o->out : !strcmp(a, "--header") ? &o->header
-		: !strcmp(a, "--report") ? &o->report : !strcmp(a, "--name") ? &o->cg.prefix
+		: !strcmp(a, "--report") ? &o->report : !strcmp(a, "--quantized-onnx") ? &o->qonnx : !strcmp(a, "--name") ? &o->cg.prefix
 		: !strcmp(a, "--target") ? &o->cg.triple : !strcmp(a, "--cpu") ? &o->cg.cpu
 		: !strcmp(a, "--features") ? &o->cg.features
 		: !strcmp(a, "--weights-section") ? &o->cg.weights_section : NULL;
@@ -84,7 +91,7 @@ static int parse_args(int argc, char **argv, compile_opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return fputs(COMPILE_USAGE, stdout), -1;
+			return fputs(o->export_only ? EXPORT_USAGE : COMPILE_USAGE, stdout), -1;
 		if (!strcmp(a, "-v")) {
 			o->q.verbose = true;
 			continue;
@@ -110,7 +117,11 @@ static int parse_args(int argc, char **argv, compile_opts *o)
 	}
 	if (!o->model)
 		return usage_error("no model given", NULL);
-	if (!o->out)
+	if (o->export_only && !o->qonnx)
+		return usage_error("no output given (--quantized-onnx OUT.onnx)", NULL);
+	if (o->export_only && !o->q.on)
+		return usage_error("export writes a quantized model: give --quantize int8", NULL);
+	if (!o->out && !o->export_only)
 		return usage_error("no output given (-o OUT)", NULL);
 	if (int8_check(&o->q) < 0)
 		return 2;
@@ -211,6 +222,27 @@ static int write_extras(const compile_opts *o, ir_graph *g, const cg_result *r)
 	return rc;
 }
 
+/* g as QDQ ONNX at o->qonnx, through a copy (the text form round-trips
+** exactly), since the export unfolds what it writes. */
+static int export_copy(const compile_opts *o, ir_graph *g)
+{
+	if (onnx_export_check(g) < 0)
+		return -1;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return fprintf(stderr, "condense: out of memory\n"), -1;
+	int rc = ir_print(g, f);
+	if (fclose(f) || rc < 0) {
+		free(text);
+		return -1;
+	}
+	ir_graph *copy = ir_parse(g->ctx, "<export>", text, len, 1);
+	free(text);
+	return copy ? onnx_export_file(copy, o->qonnx) : -1;
+}
+
 static int compile_graph(compile_opts *o, ir_graph *g)
 {
 	pass_options po = {0};
@@ -220,6 +252,10 @@ static int compile_graph(compile_opts *o, ir_graph *g)
 		return 1;
 	if (!o->q.on && int8_has_qdq(g) && int8_fold_qdq(g, o->q.verbose) < 0)
 		return 1;
+	if (o->qonnx && export_copy(o, g) < 0)
+		return 1;
+	if (o->export_only)
+		return 0;
 	if (o->emit) {
 		FILE *f = open_out(o->out);
 		return close_out(f, o->out, !f || ir_print(g, f) < 0);
@@ -238,10 +274,11 @@ static int compile_graph(compile_opts *o, ir_graph *g)
 	return rc;
 }
 
-int compile_command(int argc, char **argv)
+static int run_command_of(int argc, char **argv, bool export_only)
 {
 	static compile_opts o;
 	memset(&o, 0, sizeof o);
+	o.export_only = export_mode = export_only;
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -254,4 +291,14 @@ int compile_command(int argc, char **argv)
 		rc = compile_graph(&o, g);
 	ir_ctx_free(c);
 	return rc;
+}
+
+int compile_command(int argc, char **argv)
+{
+	return run_command_of(argc, argv, false);
+}
+
+int export_command(int argc, char **argv)
+{
+	return run_command_of(argc, argv, true);
 }

@@ -11,7 +11,12 @@
 	"           [--report FILE.json] [--weights-section NAME] [-v]\n"                      \
 	"           [--quantize int8 (--calibration DATA | --ranges FILE)\n"                     \
 	"            [--calib-method minmax|percentile|entropy|mse|auto] [--calib-samples N]\n"  \
-	"            [--rounding nearest|stochastic] [--seed N]]\n"
+	"            [--rounding nearest|stochastic] [--seed N]]\n"                              \
+	"           [--quantized-onnx OUT.onnx]\n"
+#define EXPORT_USAGE                                                                          \
+	"usage: condense export MODEL.onnx|MODEL.cir --quantized-onnx OUT.onnx\n"                  \
+	"           --quantize int8 (--calibration DATA | --ranges FILE) [the int8 options of\n"    \
+	"           compile] [--input-shape NAME=D0,...] [-v]\n"
 
 /*
 ** argv[0] is "compile".  Exit status: 0 on success; 1 when the model is
@@ -19,5 +24,12 @@
 ** what condense does not support.
 */
 int compile_command(int argc, char **argv);
+
+/*
+** argv[0] is "export": the int8 graph compile would build, written as a
+** QDQ ONNX model (frontend/onnx_export.h) and nothing else.  Exit status
+** as compile's.
+*/
+int export_command(int argc, char **argv);
 
 #endif

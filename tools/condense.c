@@ -50,6 +50,7 @@ static const cmd commands[] = {
 	{"compile", "compile a model into an object file and a C header", compile_command},
 	{"run", "run a model on .npy inputs in the reference interpreter", run_command},
 	{"calibrate", "measure activation ranges on calibration data for int8 quantization", calibrate_command},
+	{"export", "write the int8 model as QDQ ONNX (what compile --quantize int8 builds)", export_command},
 };
 
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
