@@ -51,7 +51,7 @@ BENCH = os.path.join(ROOT, "bench")
 SYSTEM_PYTHON = "/usr/bin/python3"
 VENV_BIN = os.path.dirname(os.path.abspath(sys.executable))
 
-PEERS = ["condense", "ort", "iree", "tflite", "condense-int8", "ort-int8", "condense-ortq"]
+PEERS = ["condense", "ort", "iree", "tflite", "condense-int8", "ort-int8", "condense-ortq", "ort-cq"]
 PEER_TITLES = {
     "condense": "condense",
     "ort": "ONNX Runtime",
@@ -60,10 +60,11 @@ PEER_TITLES = {
     "condense-int8": "condense int8",
     "ort-int8": "ONNX Runtime int8 (its QDQ)",
     "condense-ortq": "condense on ORT's QDQ",
+    "ort-cq": "ONNX Runtime on condense's QDQ",
 }
 # int8 configurations (bench/int8_bench.py): their outputs are compared
 # with the float reference only for information.
-INT8_PEERS = ("condense-int8", "ort-int8", "condense-ortq")
+INT8_PEERS = ("condense-int8", "ort-int8", "condense-ortq", "ort-cq")
 MODELS = ["digits", "mobilenet_v2", "resnet18"]
 MODEL_TITLES = {
     "digits": "digits CNN (1x1x8x8)",
@@ -167,7 +168,7 @@ def prepare_models(work, names):
                         for s in (".onnx", ".input.npy", ".output.npy"))]
     if stale:
         log("exporting %s with %s" % (", ".join(stale), script))
-        must([SYSTEM_PYTHON, script, mdir] + stale, TIMEOUT_PREP, "export_torchvision.py")
+        must([SYSTEM_PYTHON, script, "--bn-random", mdir] + stale, TIMEOUT_PREP, "export_torchvision.py")
     for n in tv:
         out[n] = {p: os.path.join(mdir, n + s)
                   for p, s in (("onnx", ".onnx"), ("input", ".input.npy"), ("ref", ".output.npy"))}
@@ -339,6 +340,15 @@ def prepare_ort_int8(model, m, pdir, args):
             "prep_note": "quantize_static, cached", "artifact": q}
 
 
+def prepare_ort_cq(model, m, pdir, args):
+    if not version_of("onnxruntime"):
+        raise Failure("onnxruntime is not installed in the venv")
+    t0 = time.perf_counter()
+    q = int8_step(int8_bench.condense_export, args.condense, args.work, model, m["onnx"])
+    return {"measure": python_peer_measure("ort", q, m), "prep_s": time.perf_counter() - t0,
+            "prep_note": "condense export", "artifact": q}
+
+
 def prepare_condense_ortq(model, m, pdir, args):
     q = int8_step(int8_bench.ort_quantize, args.work, model, m["onnx"])
     return prepare_condense(model, m, pdir, args, onnx=q)
@@ -444,7 +454,7 @@ def prepare_tflite(model, m, pdir, args):
 
 PREPARE = {"condense": prepare_condense, "ort": prepare_ort, "iree": prepare_iree,
            "tflite": prepare_tflite, "condense-int8": prepare_condense_int8,
-           "ort-int8": prepare_ort_int8, "condense-ortq": prepare_condense_ortq}
+           "ort-int8": prepare_ort_int8, "condense-ortq": prepare_condense_ortq, "ort-cq": prepare_ort_cq}
 
 
 # --------------------------------------------------------------------------
@@ -574,6 +584,15 @@ def ratio_of(results, model, a, b):
     return fmt_ratio(sa["median_us"] / sb["median_us"]) if sa and sb else "-"
 
 
+def same_q(results, model, peer):
+    """The ORT int8 configuration that runs peer's quantization: condense's
+    export for condense int8, ORT's own model otherwise (or when the export
+    was not measured)."""
+    if peer in ("condense-int8", "ort-cq") and summarize(results[model].get("ort-cq", {})):
+        return "ort-cq"
+    return "ort-int8"
+
+
 def plot_int8(path, models, results):
     """docs/benchmarks.png: latency (relative to ORT float) and artifact
     size per model and configuration; None when matplotlib is missing."""
@@ -583,7 +602,7 @@ def plot_int8(path, models, results):
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    peers = ["condense", "ort", "condense-int8", "ort-int8", "condense-ortq"]
+    peers = ["condense", "ort", "condense-int8", "ort-cq", "ort-int8", "condense-ortq"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     width = 0.8 / len(peers)
     for i, peer in enumerate(peers):
@@ -624,10 +643,15 @@ def write_int8(w, args, models, results, acc, path):
     w("torchvision models %d seeded crops of scikit-learn's two sample photos" % int8_bench.N_CAL)
     w("(`bench/sample_crops.py`; there is no ImageNet here).")
     w("")
+    w("\"ONNX Runtime on condense's QDQ\" runs `condense export --quantized-onnx`: condense's own")
+    w("quantization (the one \"condense int8\" compiles) as QDQ ONNX, so its row and condense")
+    w("int8's are the same quantization in both runtimes; \"vs ORT int8\" divides by it when")
+    w("measured, else by ONNX Runtime on its own QDQ model.")
+    w("")
     w("| model | configuration | latency | vs ORT float | vs ORT int8 | vs condense float | rodata |")
     w("|---|---|---:|---:|---:|---:|---:|")
     for model in models:
-        for peer in ("condense", "ort", "condense-int8", "ort-int8", "condense-ortq"):
+        for peer in ("condense", "ort", "condense-int8", "ort-cq", "ort-int8", "condense-ortq"):
             r = results[model].get(peer, {})
             s = summarize(r)
             if not s:
@@ -637,7 +661,7 @@ def write_int8(w, args, models, results, acc, path):
             ro = fmt_bytes(r["rodata"]) if r.get("rodata") is not None else "-"
             w("| %s | %s | %s | %s | %s | %s | %s |" % (
                 MODEL_TITLES[model], PEER_TITLES[peer], fmt_us(s["median_us"]),
-                ratio_of(results, model, peer, "ort"), ratio_of(results, model, peer, "ort-int8"),
+                ratio_of(results, model, peer, "ort"), ratio_of(results, model, peer, same_q(results, model, peer)),
                 ratio_of(results, model, peer, "condense"), ro))
     w("")
     w("rodata is the object's read-only data (weights, packed; tables), from `size -A`.")
@@ -796,10 +820,11 @@ def write_report(path, env, args, models, results, elapsed, acc=None):
     w("- Every measurement is a fresh process pinned to one CPU: warm-up for %g s (at least" % args.warmup)
     w("  3 calls), then about %g s of individually timed calls, median taken. The peers and" % args.seconds)
     w("  models are measured in turn within each round, the peer order rotated every round.")
-    w("- Weights are torchvision's random initialization (seeded). Dense float models do the")
-    w("  same work whatever the weights; they would matter only through subnormal numbers,")
-    w("  which are slow on x86, and MobileNetV2's logits (~1e-9, the smallest) are far above")
-    w("  that range.")
+    w("- Weights are torchvision's random initialization (seeded), with every BatchNorm's")
+    w("  scale, shift and statistics drawn too (`export_torchvision.py --bn-random`): with the")
+    w("  default ones every folded bias is 0 and the exporter shares one zero initializer among")
+    w("  convs, which ONNX Runtime's quantizer cannot give per-conv bias scales. Dense float")
+    w("  models do the same work whatever the weights (subnormal numbers aside).")
     w("")
     w("## Reproducing")
     w("")

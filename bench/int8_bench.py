@@ -11,6 +11,8 @@ Configurations it prepares (bench.py times them with the other peers):
                   per-channel int8 weights, int8 activations, same CAL)
   condense-ortq   condense compiling that same QDQ model (no --quantize:
                   the QDQ chains fold into integer ops)
+  ort-cq          ONNX Runtime on condense's own quantization, exported
+                  as QDQ ONNX (condense export --quantized-onnx)
 and the accuracy comparisons: held-out accuracy of the digits model, and
 top-1 agreement with the float model on the evaluation crops.
 """
@@ -76,6 +78,16 @@ def ort_quantize(work, model, onnx_path):
 
     quantize_static(onnx_path, out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    return out
+
+
+def condense_export(condense, work, model, onnx_path):
+    """condense's int8 model of onnx_path as QDQ ONNX (condense export)."""
+    d = os.path.join(work, "int8-export")
+    os.makedirs(d, exist_ok=True)
+    out = os.path.join(d, model + ".cq.onnx")
+    cal, _ = data(work, model)
+    sh([condense, "export", onnx_path, "--quantize", "int8", "--calibration", cal, "--quantized-onnx", out])
     return out
 
 
@@ -151,6 +163,7 @@ def accuracy(condense, work, model, onnx_path, log):
         attempt("ORT int8", lambda: ort_acc(ort_quantize(work, model, onnx_path)))
         attempt("condense on ORT's QDQ", lambda: digits_app_accuracy(
             condense, ort_quantize(work, model, onnx_path), pdir + "/oq", []))
+        attempt("ORT on condense's QDQ export", lambda: ort_acc(condense_export(condense, work, model, onnx_path)))
         return {k: ("%d/%d (%.1f%%)" % (v[0], v[1], 100.0 * v[0] / v[1]) if isinstance(v, tuple) else v)
                 for k, v in res.items()}
     x = np.load(ev).astype(np.float32)
@@ -164,4 +177,6 @@ def accuracy(condense, work, model, onnx_path, log):
     attempt("ORT int8", lambda: agree(ort_outputs(ort_quantize(work, model, onnx_path), x)))
     attempt("condense on ORT's QDQ", lambda: agree(condense_outputs(
         condense, ort_quantize(work, model, onnx_path), x, pdir + "/oq", [])))
+    attempt("ORT on condense's QDQ export", lambda: agree(ort_outputs(
+        condense_export(condense, work, model, onnx_path), x)))
     return res
