@@ -268,10 +268,15 @@ static void json_layers(FILE *out, const ir_graph *g, const cg_result *r)
 		fputc('}', out);
 		first = false;
 	}
-	fputs("\n  ]\n", out);
+	fputs("\n  ]", out);
 }
 
 int cg_write_report(const ir_graph *g, const cg_result *r, FILE *out)
+{
+	return cg_write_report_ex(g, r, out, NULL, NULL);
+}
+
+int cg_write_report_ex(const ir_graph *g, const cg_result *r, FILE *out, cg_report_extra extra, void *ud)
 {
 	const plan_result *p = &r->plan;
 	fputs("{\n  \"model\": ", out);
@@ -293,6 +298,8 @@ int cg_write_report(const ir_graph *g, const cg_result *r, FILE *out)
 	json_tensors(out, g, true);
 	json_tensors(out, g, false);
 	json_layers(out, g, r);
-	fputs("}\n", out);
+	if (extra && extra(out, ud) < 0)
+		return -1;
+	fputs("\n}\n", out);
 	return ferror(out) ? -1 : 0;
 }

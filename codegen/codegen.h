@@ -65,6 +65,10 @@ int cg_write_header(const ir_graph *g, const cg_result *r, FILE *out);
 
 /* Write the JSON report: the header's facts plus per-op MACs and bytes. */
 int cg_write_report(const ir_graph *g, const cg_result *r, FILE *out);
+/* The same with more members: extra(out, ud) writes ",\n  \"name\": ..."
+** after the standard ones (the int8 report's "quantization"). */
+typedef int (*cg_report_extra)(FILE *out, void *ud);
+int cg_write_report_ex(const ir_graph *g, const cg_result *r, FILE *out, cg_report_extra extra, void *ud);
 
 /* A valid C identifier prefix from a graph or file name, in c's arena. */
 const char *cg_prefix_from_name(ir_ctx *c, const char *name);

@@ -26,12 +26,15 @@
 #include "passes/pass.h"
 #include "tools/compile.h"
 #include "tools/int8.h"
+#include "tools/int8_report.h"
 
 
 typedef struct compile_opts {
 	const char *model, *out, *header, *report, *emit;
 	const char *qonnx;        /* --quantized-onnx */
 	bool export_only;         /* condense export */
+	int8_result qres;         /* what quantization left for the report */
+	int8_report rep;          /* measured when -v or --report (rep.q set) */
 	cg_options cg;
 	onnx_shape_pin pins[IR_MAX_IO];
 	int32_t n_pins;
@@ -205,6 +208,12 @@ static int close_out(FILE *f, const char *path, int rc)
 	return rc;
 }
 
+static int quant_json(FILE *f, void *ud)
+{
+	const compile_opts *o = ud;
+	return int8_report_json(&o->rep, &o->qres.st, f);
+}
+
 /* Header and report beside the object. */
 static int write_extras(const compile_opts *o, ir_graph *g, const cg_result *r)
 {
@@ -216,7 +225,7 @@ static int write_extras(const compile_opts *o, ir_graph *g, const cg_result *r)
 	}
 	if (!rc && o->report) {
 		FILE *f = open_out(o->report);
-		rc = !f || cg_write_report(g, r, f) < 0;
+		rc = !f || cg_write_report_ex(g, r, f, o->rep.q ? quant_json : NULL, (void *)o) < 0;
 		rc = close_out(f, o->report, rc);
 	}
 	return rc;
@@ -243,12 +252,33 @@ static int export_copy(const compile_opts *o, ir_graph *g)
 	return copy ? onnx_export_file(copy, o->qonnx) : -1;
 }
 
+/*
+** The int8 report (-v, --report): the float model (kept by int8_quantize)
+** against the int8 program on the calibration samples; with --ranges there
+** are no samples, and only the ops left in float and the bytes are
+** reported.
+*/
+static int measure_int8(compile_opts *o, ir_graph *g)
+{
+	o->rep = (int8_report){.q = g};
+	if (o->q.calibration) {
+		ir_graph *fg = ir_parse(g->ctx, "<float model>", o->qres.float_text, o->qres.float_len, 1);
+		if (!fg || int8_report_measure(&o->rep, fg, g, o->q.calibration, o->q.co.max_samples) < 0)
+			return -1;
+	}
+	if (o->q.verbose)
+		int8_report_print(&o->rep, stderr);
+	return 0;
+}
+
 static int compile_graph(compile_opts *o, ir_graph *g)
 {
 	pass_options po = {0};
 	if (ir_verify(g) < 0 || pass_run_pipeline(g, CG_PIPELINE, &po) < 0 || ir_verify(g) < 0)
 		return 1;
-	if (o->q.on && int8_quantize(g, &o->q) < 0)
+	if (o->q.on && int8_quantize(g, &o->q, &o->qres) < 0)
+		return 1;
+	if (o->q.on && (o->q.verbose || o->report) && measure_int8(o, g) < 0)
 		return 1;
 	if (!o->q.on && int8_has_qdq(g) && int8_fold_qdq(g, o->q.verbose) < 0)
 		return 1;
@@ -289,6 +319,7 @@ static int run_command_of(int argc, char **argv, bool export_only)
 	ir_graph *g = load_model(c, &o, &rc);
 	if (g)
 		rc = compile_graph(&o, g);
+	free(o.qres.float_text);
 	ir_ctx_free(c);
 	return rc;
 }

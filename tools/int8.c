@@ -93,13 +93,25 @@ static int get_ranges(ir_ctx *c, void *ud)
 	return j->r ? 0 : -1;
 }
 
-int int8_quantize(ir_graph *g, const int8_opts *o)
+/* g's text form into res (the float model the report compares with). */
+static int keep_float(const ir_graph *g, int8_result *res)
+{
+	FILE *f = open_memstream(&res->float_text, &res->float_len);
+	if (!f)
+		return -1;
+	int rc = ir_print(g, f);
+	return fclose(f) || rc < 0 ? -1 : 0;
+}
+
+int int8_quantize(ir_graph *g, const int8_opts *o, int8_result *res)
 {
 	ranges_job j = {g, o, NULL};
-	quant_stats st;
-	if (ir_protect(g->ctx, get_ranges, &j) < 0 || quant_insert_qdq(g, j.r, &o->qo, &st) < 0)
+	quant_stats tmp, *st = res ? &res->st : &tmp;
+	if (res && keep_float(g, res) < 0)
+		return ir_error(g->ctx, g->loc, "out of memory keeping the float model for the report");
+	if (ir_protect(g->ctx, get_ranges, &j) < 0 || quant_insert_qdq(g, j.r, &o->qo, st) < 0)
 		return -1;
-	if (o->verbose && quant_stats_print(g, &st, stderr) < 0)
+	if (o->verbose && quant_stats_print(g, st, stderr) < 0)
 		return -1;
 	return ir_verify(g) < 0 ? -1 : int8_fold_qdq(g, o->verbose);
 }

@@ -19,6 +19,15 @@ typedef struct int8_opts {
 	bool verbose;             /* -v: the per-layer table on stderr */
 } int8_opts;
 
+/* What int8_quantize leaves for the report: the float graph as text
+** (before quantization; malloc'd, the caller frees it) and the statistics
+** of the QDQ insertion. */
+typedef struct int8_result {
+	char *float_text;
+	size_t float_len;
+	quant_stats st;
+} int8_result;
+
 /* Parse option a with value v into o: 0 taken, 1 not an int8 option,
 ** -1 after a usage message. */
 int int8_option(int8_opts *o, const char *a, const char *v);
@@ -32,7 +41,7 @@ int int8_check(const int8_opts *o);
 ** quantized op the code generator has no kernel for back to float between
 ** Q and DQ (quant_unfold).  Returns -1 after a diagnostic.
 */
-int int8_quantize(ir_graph *g, const int8_opts *o);
+int int8_quantize(ir_graph *g, const int8_opts *o, int8_result *res);
 
 /* Whether g has QuantizeLinear or DequantizeLinear ops (a QDQ model, or
 ** one with quantized boundaries). */
