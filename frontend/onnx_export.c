@@ -380,13 +380,19 @@ static int op_node(xp *x, const ir_op *op)
 static int build_graph(xp *x, Onnx__GraphProto *gp)
 {
 	ir_graph *g = x->g;
+	uint32_t *uses = ir_use_counts(g);   /* unused constants are left out */
 	uint32_t n_consts = 0;
+	for (uint32_t i = 0; i < g->n_ops; i++)
+		if (zero_point_redundant(g, g->ops[i]))
+			uses[g->ops[i]->in[2]]--;
 	for (uint32_t i = 0; i < g->n_ops; i++)
 		n_consts += g->ops[i]->kind == IR_OP_CONST;
 	/* two Clip bounds per op at most, beside the constants */
 	x->inits = xalloc(x, n_consts + 2 * (size_t)g->n_ops, sizeof *x->inits);
 	for (uint32_t i = 0; i < g->n_ops; i++) {
 		const ir_op *op = g->ops[i];
+		if (op->kind == IR_OP_CONST && !uses[op->out[0]])
+			continue;
 		if (op->kind == IR_OP_CONST) {
 			const ir_blob *b = ir_blob_get(g, op->blob);
 			const ir_type *t = ir_type_of(g, op->out[0]);
