@@ -89,6 +89,13 @@ static LLVMValueRef call_intr(cg *g, const char *name, LLVMTypeRef *tys, unsigne
 	return LLVMBuildCall2(g->b, LLVMIntrinsicGetType(g->lc, id, tys, ntys), fn, args, nargs, "");
 }
 
+LLVMValueRef i8_pmaddwd(cg *g, const i8_tile *t, LLVMValueRef x, LLVMValueRef w)
+{
+	LLVMValueRef args[2] = {x, w};
+	return call_intr(g, t->isa == I8_AVX2 ? "llvm.x86.avx2.pmadd.wd" : "llvm.x86.sse2.pmadd.wd", NULL, 0,
+			 args, 2);
+}
+
 static LLVMValueRef ismin(cg *g, LLVMValueRef a, LLVMValueRef b)
 {
 	return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, a, b, ""), a, b, "");

@@ -190,6 +190,9 @@ void i8_store(cg *g, LLVMValueRef v, LLVMValueRef p);               /* align 1 *
 LLVMValueRef i8_mul(cg *g, LLVMValueRef i, int64_t c);              /* i64 */
 LLVMValueRef i8_add(cg *g, LLVMValueRef i, int64_t c);              /* i64 */
 
+/* pmaddwd (t: I8_AVX2 or I8_SSE2) of <2vl x i16> x and w: <vl x i32>. */
+LLVMValueRef i8_pmaddwd(cg *g, const i8_tile *t, LLVMValueRef x, LLVMValueRef w);
+
 /* Store lanes [0, lanes) of an i32 vector v as elements of type dt (i32 or
 ** 8-bit) at p, p + stride, ... (stride in elements). */
 void i8_store_lanes(cg *g, LLVMValueRef v, ir_dtype dt, LLVMValueRef p, int64_t stride, int lanes);

@@ -323,10 +323,24 @@ static void conv_gemm(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *out)
 
 /* ---- convolution: depthwise ------------------------------------------------------------------------------ */
 
+/*
+** On x86 (pmaddwd) two horizontally adjacent taps are one instruction: the
+** pair (x[i], x[i+1]) of a row times (w[kx], w[kx+1]), a row's odd last
+** tap paired with a zero weight.  With stride 2 the pairs of output o are
+** adjacent in the plane (x[2o+kx], x[2o+kx+1]), so a load at 2*o0 + kx
+** feeds vl outputs; with stride 1 a load at o0 + kx feeds the even
+** outputs o0 + 2j and one at o0 + kx + 1 the odd ones, interleaved before
+** the store.  Loads stay within the plane's row reach (dw plan).
+*/
+#define DW_PAIR_MAX_TAPS (I8_DW_MAX_TAPS + 7)
+
 typedef struct dw_ctx {
 	int vl;
+	bool pairs;                     /* the pmaddwd form above */
+	int64_t np;                     /* tap pairs per row */
 	LLVMValueRef plane;             /* i16 [PH][PW] */
 	LLVMValueRef w[I8_DW_MAX_TAPS]; /* the channel's weights, <vl x i32> splats */
+	LLVMValueRef wp[DW_PAIR_MAX_TAPS]; /* pairs: <2vl x i16> splats of (w[kx], w[kx+1]) */
 	LLVMValueRef ch;                /* output channel (i64) */
 	LLVMValueRef y;                 /* the channel's output plane */
 } dw_ctx;
@@ -380,26 +394,123 @@ static void dw_tile(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef oy, L
 	}
 }
 
-/* Output channel d->ch from the plane. */
-static void dw_channel(cg *g, const i8_emit *m, const dw_ctx *d)
+/* The pmaddwd sums of ng groups of outputs from ox0 into acc: stride 2,
+** group v is outputs ox0 + v*vl + j; stride 1, acc[2v] the even and
+** acc[2v+1] the odd outputs of ox0 + v*2vl + (0 .. 2vl). */
+static void dw_pair_sums(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef base, int ng, LLVMValueRef *acc)
+{
+	const i8_plan *p = m->p;
+	int vl = d->vl, na = p->sw == 1 ? 2 * ng : ng;
+	LLVMTypeRef v16 = LLVMVectorType(g->t_i16, (unsigned)(2 * vl));
+	for (int a = 0; a < na; a++)
+		acc[a] = LLVMConstNull(LLVMVectorType(g->t_i32, (unsigned)vl));
+	for (int64_t ky = 0; ky < p->kh; ky++)
+		for (int64_t q = 0; q < d->np; q++)
+			for (int a = 0; a < na; a++) {
+				int64_t off = ky * p->dh * p->PW + 2 * q +
+					      (p->sw == 1 ? (int64_t)(a / 2) * 2 * vl + a % 2 : (int64_t)a * 2 * vl);
+				LLVMValueRef xv = i8_load(g, v16, i8_gepc(g, g->t_i16, base, off));
+				acc[a] = LLVMBuildAdd(g->b, acc[a], i8_pmaddwd(g, &m->t, xv, d->wp[ky * d->np + q]), "");
+			}
+}
+
+/* ng groups of outputs of row oy from ox0 (see dw_pair_sums). */
+static void dw_pair_tile(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef oy, LLVMValueRef ox0, int ng)
 {
 	const i8_plan *p = m->p;
 	int vl = d->vl;
-	int64_t nvt = (p->ow + vl - 1) / vl, nvx = nvt < 4 ? nvt : 4;
-	int64_t tw = nvx * vl, full = p->ow / tw, rem = p->ow % tw;
-	cg_loop ly, lx;
-	LLVMValueRef oy = cg_fori(g, &ly, 0, p->oh, 1);
+	LLVMValueRef acc[8], idx[32];
+	LLVMValueRef row = LLVMBuildNSWAdd(g->b, i8_mul(g, oy, p->sh * p->PW), i8_mul(g, ox0, p->sw), "");
+	dw_pair_sums(g, m, d, i8_gep(g, g->t_i16, d->plane, row), ng, acc);
+	LLVMTypeRef yt = m->e.yt == IR_I32 ? g->t_i32 : g->t_i8;
+	LLVMValueRef yrow = LLVMBuildNSWAdd(g->b, i8_mul(g, oy, p->ow), ox0, "");
+	for (int j = 0; j < vl; j++) {
+		idx[2 * j] = cg_i32(g, j);
+		idx[2 * j + 1] = cg_i32(g, vl + j);
+	}
+	for (int v = 0; v < ng; v++) {
+		LLVMValueRef r;
+		int64_t at = (int64_t)v * (p->sw == 1 ? 2 * vl : vl);
+		if (p->sw == 1) {
+			LLVMValueRef e = i8_epi_vec(g, &m->e, acc[2 * v], NULL, d->ch, true);
+			LLVMValueRef o = i8_epi_vec(g, &m->e, acc[2 * v + 1], NULL, d->ch, true);
+			r = LLVMBuildShuffleVector(g->b, e, o, LLVMConstVector(idx, (unsigned)(2 * vl)), "");
+		} else {
+			r = i8_epi_vec(g, &m->e, acc[v], NULL, d->ch, true);
+		}
+		i8_store_lanes(g, r, m->e.yt, i8_gep(g, yt, d->y, i8_add(g, yrow, at)), 1,
+			       (int)LLVMGetVectorSize(LLVMTypeOf(r)));
+	}
+}
+
+/* Outputs [x0, ow) of row oy in tiles of up to 4 vectors (dw_tile). */
+static void dw_row_rest(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef oy, int64_t x0)
+{
+	const i8_plan *p = m->p;
+	int vl = d->vl;
+	int64_t n = p->ow - x0, nvt = (n + vl - 1) / vl, nvx = nvt < 4 ? nvt : 4;
+	if (n <= 0)
+		return;
+	int64_t tw = nvx * vl, full = n / tw, rem = n % tw;
+	cg_loop lx;
 	if (full > 0) {
-		LLVMValueRef ox0 = i8_mul(g, full > 1 ? cg_fori(g, &lx, 0, full, 1) : cg_i64(g, 0), tw);
-		dw_tile(g, m, d, oy, ox0, (int)nvx, vl);
+		LLVMValueRef t = full > 1 ? cg_fori(g, &lx, 0, full, 1) : cg_i64(g, 0);
+		dw_tile(g, m, d, oy, i8_add(g, i8_mul(g, t, tw), x0), (int)nvx, vl);
 		if (full > 1)
 			cg_endfor(g, &lx);
 	}
 	if (rem > 0) {
 		int nv = (int)((rem + vl - 1) / vl);
-		dw_tile(g, m, d, oy, cg_i64(g, full * tw), nv, (int)(rem - (int64_t)(nv - 1) * vl));
+		dw_tile(g, m, d, oy, cg_i64(g, x0 + full * tw), nv, (int)(rem - (int64_t)(nv - 1) * vl));
 	}
+}
+
+/* Output channel d->ch from the plane: pair tiles where they apply, the
+** rest of each row by dw_tile. */
+static void dw_channel(cg *g, const i8_emit *m, const dw_ctx *d)
+{
+	const i8_plan *p = m->p;
+	int64_t gw = p->sw == 1 ? 2 * d->vl : d->vl, maxg = p->sw == 1 ? 2 : 4;
+	int64_t ng = d->pairs ? p->ow / gw : 0;
+	ng = ng < maxg ? ng : maxg;
+	int64_t full = ng > 0 ? p->ow / (ng * gw) : 0;
+	cg_loop ly, lx;
+	LLVMValueRef oy = cg_fori(g, &ly, 0, p->oh, 1);
+	if (full > 0) {
+		LLVMValueRef t = full > 1 ? cg_fori(g, &lx, 0, full, 1) : cg_i64(g, 0);
+		dw_pair_tile(g, m, d, oy, i8_mul(g, t, ng * gw), (int)ng);
+		if (full > 1)
+			cg_endfor(g, &lx);
+	}
+	dw_row_rest(g, m, d, oy, full * ng * gw);
 	cg_endfor(g, &ly);
+}
+
+/* The channel's tap pairs as <2vl x i16> splats, from the i32 pair table
+** (wpair: [channel][ky][pair], low half w[kx], high half w[kx+1] or 0). */
+static void dw_pair_weights(cg *g, const i8_emit *m, dw_ctx *d, LLVMValueRef wpair)
+{
+	int64_t n = m->p->kh * d->np;
+	LLVMTypeRef v16 = LLVMVectorType(g->t_i16, (unsigned)(2 * d->vl));
+	for (int64_t t = 0; t < n; t++) {
+		LLVMValueRef wp = i8_gep(g, g->t_i32, wpair, i8_add(g, i8_mul(g, d->ch, n), t));
+		d->wp[t] = LLVMBuildBitCast(g->b, i8_splat(g, i8_load(g, g->t_i32, wp), d->vl), v16, "");
+	}
+}
+
+/* The pair table of every channel (dw_pair_weights), from the i16 taps wt. */
+static LLVMValueRef dw_pair_table(cg *g, const i8_plan *p, const int16_t *wt, int64_t np)
+{
+	int64_t taps = p->kh * p->kw, n = p->n * p->kh * np;
+	uint32_t *pt = ir_alloc_array(g->c, (size_t)n + 1, sizeof *pt);
+	for (int64_t c = 0; c < p->n; c++)
+		for (int64_t ky = 0; ky < p->kh; ky++)
+			for (int64_t q = 0; q < np; q++) {
+				const int16_t *w = wt + c * taps + ky * p->kw;
+				uint16_t lo = (uint16_t)w[2 * q], hi = 2 * q + 1 < p->kw ? (uint16_t)w[2 * q + 1] : 0;
+				pt[(c * p->kh + ky) * np + q] = (uint32_t)lo | (uint32_t)hi << 16;
+			}
+	return cg_const_bytes(g, pt, n * 4, "wdwp");
 }
 
 /* Input channel xc into the plane's interior, minus the zero point. */
@@ -436,6 +547,10 @@ static void conv_depthwise(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *ou
 	i8_make_epi(g, m, NULL);
 	dw_ctx d = {.plane = g->ws};
 	d.vl = g->vec_bytes / 4 < 1 ? 1 : g->vec_bytes / 4 > 16 ? 16 : g->vec_bytes / 4;
+	d.np = (p->kw + 1) / 2;
+	d.pairs = (m->t.isa == I8_AVX2 || m->t.isa == I8_SSE2) && d.vl * 4 == (m->t.isa == I8_AVX2 ? 32 : 16) &&
+		  p->dw == 1 && (p->sw == 1 || p->sw == 2) && p->kh * d.np <= DW_PAIR_MAX_TAPS;
+	LLVMValueRef wpair = d.pairs ? dw_pair_table(g, p, wt, d.np) : NULL;
 	cg_memset(g, d.plane, 0, p->PH * p->PW * 2);
 	cg_loop lb, lc, lm;
 	LLVMValueRef bi = cg_fori(g, &lb, 0, x->batch, 1), ci = cg_fori(g, &lc, 0, x->c, 1);
@@ -448,6 +563,8 @@ static void conv_depthwise(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *ou
 		LLVMValueRef w = LLVMBuildSExt(g->b, i8_load(g, g->t_i16, wp), g->t_i32, "");
 		d.w[t] = i8_splat(g, w, d.vl);
 	}
+	if (d.pairs)
+		dw_pair_weights(g, m, &d, wpair);
 	LLVMTypeRef yt = m->e.yt == IR_I32 ? g->t_i32 : g->t_i8;
 	d.y = i8_gep(g, yt, out[0].ptr, i8_mul(g, LLVMBuildNSWAdd(g->b, i8_mul(g, bi, x->m), d.ch, ""), P));
 	dw_channel(g, m, &d);

@@ -192,6 +192,12 @@ def cases():
                     wz=list(rng.integers(90, 160, size=12)), act=clip)
     yield conv_case(rng, "qc_pw_pt", "i8", "i8", "i8", 24, 17, [5, 7], 1, per_channel=False, wz=[-1],
                     bias=False)
+    # Depthwise rows long enough for the paired-tap form (x86 pmaddwd):
+    # stride 2 and stride 1, odd and even kernel widths, remainders.
+    yield conv_case(rng, "qc_dw_s2", "i8", "i8", "i8", 5, 5, [9, 37], 3, stride=2, pad=1, group=5, act=relu)
+    yield conv_case(rng, "qc_dw_s1_k5", "u8", "i8", "u8", 3, 3, [6, 45], 5, pad=2, group=3)
+    yield conv_case(rng, "qc_dw_s1_k2", "i8", "u8", "i8", 4, 4, [5, 34], 2, group=4,
+                    wz=list(rng.integers(100, 150, size=4)))
     yield conv_case(rng, "qc_s2_shifts", "u8", "i8", "u8", 20, 33, [10, 11], 3, stride=2, pad=1,
                     ws=np.exp2(-rng.integers(4, 14, size=33)) * (1 + rng.random(33)))
     yield conv_case(rng, "qc_u8w_resid", "i8", "u8", "i8", 9, 10, [6, 6], 3, pad=1,
