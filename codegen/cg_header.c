@@ -147,6 +147,24 @@ static void macro(FILE *out, const char *prefix, const char *what, long long v)
 	fprintf(out, "_%s %lld\n", what, v);
 }
 
+/* PREFIX_NAME_SCALE and PREFIX_NAME_ZERO_POINT of a per-tensor quantized
+** input or output (--io int8): what the application needs to quantize its
+** data or read the results.  %.9g round-trips an f32. */
+static void quant_macros(FILE *out, const char *prefix, const char *name, const ir_type *t)
+{
+	if (!t->quant || t->quant->n != 1)
+		return;
+	fputs("#define ", out);
+	upper(out, prefix);
+	fputc('_', out);
+	upper(out, name);
+	fprintf(out, "_SCALE %.9gf\n#define ", t->quant->scale[0]);
+	upper(out, prefix);
+	fputc('_', out);
+	upper(out, name);
+	fprintf(out, "_ZERO_POINT %d\n", t->quant->zero[0]);
+}
+
 int cg_write_header(const ir_graph *g, const cg_result *r, FILE *out)
 {
 	ident_set ids = make_idents(g);
@@ -172,6 +190,7 @@ int cg_write_header(const ir_graph *g, const cg_result *r, FILE *out)
 		for (char *p = what; *p; p++)
 			*p = (char)toupper((unsigned char)*p);
 		macro(out, r->prefix, what, cg_numel(ir_type_of(g, v)));
+		quant_macros(out, r->prefix, ids.name[k], ir_type_of(g, v));
 	}
 	fputc('\n', out);
 	entry_decl(out, g, r, &ids);

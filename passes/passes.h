@@ -10,3 +10,4 @@ PASS(canonicalize, "canonicalize", "local rewrites to a canonical form (Identity
 PASS(fold_bn, "fold-bn", "fold an inference BatchNormalization into the Conv before it (new weights and bias)")
 PASS(fuse_activation, "fuse-activation", "fold Relu, Clip and LeakyRelu into the Conv, Gemm or Add producing their operand")
 PASS(quant_fold, "quant-fold", "fold DequantizeLinear -> op -> QuantizeLinear chains into the op on quantized integer types")
+PASS(quant_io, "quant-io", "int8 graph boundaries: inputs read by QuantizeLinear and outputs of DequantizeLinear become the quantized values")

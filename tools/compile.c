@@ -271,6 +271,19 @@ static int measure_int8(compile_opts *o, ir_graph *g)
 	return 0;
 }
 
+/* --io int8: the quant-io pass; a note when it found nothing to do. */
+static int int8_io(ir_graph *g)
+{
+	pass_options po = {0};
+	pass_stats st = {0};
+	if (pass_quant_io(g, &st) < 0 || pass_run_pipeline(g, "dce", &po) < 0 || ir_verify(g) < 0)
+		return -1;
+	if (st.changed == 0)
+		fprintf(stderr, "condense compile: note: --io int8: no input or output of '%s' is quantized at the "
+			"boundary; they stay float\n", g->name ? g->name : "");
+	return 0;
+}
+
 static int compile_graph(compile_opts *o, ir_graph *g)
 {
 	pass_options po = {0};
@@ -281,6 +294,8 @@ static int compile_graph(compile_opts *o, ir_graph *g)
 	if (o->q.on && (o->q.verbose || o->report) && measure_int8(o, g) < 0)
 		return 1;
 	if (!o->q.on && int8_has_qdq(g) && int8_fold_qdq(g, o->q.verbose) < 0)
+		return 1;
+	if (o->q.io_int8 && int8_io(g) < 0)
 		return 1;
 	if (o->qonnx && export_copy(o, g) < 0)
 		return 1;

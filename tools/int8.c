@@ -46,6 +46,10 @@ int int8_option(int8_opts *o, const char *a, const char *v)
 	} else if (!strcmp(a, "--calib-samples")) {
 		if (parse_count(v, &o->co.max_samples) < 0)
 			return usage("--calib-samples wants a positive count", v);
+	} else if (!strcmp(a, "--io")) {
+		if (strcmp(v, "int8") && strcmp(v, "float"))
+			return usage("--io takes int8 or float", v);
+		o->io_int8 = !strcmp(v, "int8");
 	} else if (!strcmp(a, "--rounding")) {
 		if (strcmp(v, "nearest") && strcmp(v, "stochastic"))
 			return usage("--rounding takes nearest or stochastic", v);

@@ -17,6 +17,7 @@ typedef struct int8_opts {
 	calib_options co;         /* --calib-method, --calib-samples */
 	quant_options qo;         /* --rounding, --seed */
 	bool verbose;             /* -v: the per-layer table on stderr */
+	bool io_int8;             /* --io int8: quantized graph inputs and outputs */
 } int8_opts;
 
 /* What int8_quantize leaves for the report: the float graph as text
