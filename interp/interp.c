@@ -193,7 +193,8 @@ int interp_op(ir_ctx *c, const ir_graph *g, const ir_op *op, const interp_tensor
 typedef struct run_call {
 	const ir_graph *g;
 	const interp_tensor *inputs;
-	interp_tensor *outputs;
+	interp_tensor *outputs;     /* NULL: keep every value in vals instead */
+	interp_tensor *vals;
 } run_call;
 
 /* Bind graph input i to the caller's tensor after checking its type. */
@@ -274,13 +275,20 @@ static int run_protected(ir_ctx *c, void *ud)
 	for (uint32_t i = 0; i < g->n_ops; i++)
 		if (run_op(c, g, g->ops[i], vals, in, out) < 0)
 			return -1;
-	for (uint32_t i = 0; i < g->n_outputs; i++)
+	for (uint32_t i = 0; a->outputs && i < g->n_outputs; i++)
 		fetch_output(c, g, i, vals, &a->outputs[i]);
+	a->vals = vals;
 	return 0;
 }
 
 int interp_run(ir_ctx *c, const ir_graph *g, const interp_tensor *inputs, interp_tensor *outputs)
 {
-	run_call a = {g, inputs, outputs};
+	run_call a = {g, inputs, outputs, NULL};
 	return ir_protect(c, run_protected, &a);
+}
+
+interp_tensor *interp_run_all(ir_ctx *c, const ir_graph *g, const interp_tensor *inputs)
+{
+	run_call a = {g, inputs, NULL, NULL};
+	return ir_protect(c, run_protected, &a) < 0 ? NULL : a.vals;
 }

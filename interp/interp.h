@@ -58,6 +58,11 @@ int interp_op(ir_ctx *c, const ir_graph *g, const ir_op *op, const interp_tensor
 */
 int interp_run(ir_ctx *c, const ir_graph *g, const interp_tensor *inputs, interp_tensor *outputs);
 
+/* The same keeping every value: the array of g->n_vals tensors (indexed by
+** ir_val; constants point at their blobs), in c's arena; NULL after a
+** diagnostic.  For comparing two graphs value by value. */
+interp_tensor *interp_run_all(ir_ctx *c, const ir_graph *g, const interp_tensor *inputs);
+
 /*
 ** Fold op into a const op in place when every present operand is an
 ** unmasked constant and its single result holds at most max_bytes:

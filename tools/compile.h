@@ -11,7 +11,8 @@
 	"           [--report FILE.json] [--weights-section NAME] [-v]\n"                      \
 	"           [--quantize int8 (--calibration DATA | --ranges FILE)\n"                     \
 	"            [--calib-method minmax|percentile|entropy|mse|auto] [--calib-samples N]\n"  \
-	"            [--rounding nearest|stochastic] [--seed N]] [--io int8|float]\n"            \
+	"            [--rounding nearest|stochastic] [--seed N] [--bias-correction on|off]]\n"   \
+	"           [--io int8|float]\n"                                                         \
 	"           [--quantized-onnx OUT.onnx]\n"
 #define EXPORT_USAGE                                                                          \
 	"usage: condense export MODEL.onnx|MODEL.cir --quantized-onnx OUT.onnx\n"                  \

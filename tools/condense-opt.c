@@ -5,7 +5,8 @@
 **                [--split-input-file] [--stats] [--print-plan] [-o OUT.cir]
 **                [--list-passes]
 **                [--quantize-ranges RANGES.txt [--quantize-rounding nearest|stochastic]
-**                 [--quantize-seed N] [--quantize-per-tensor] [--quantize-stats]]
+**                 [--quantize-seed N] [--quantize-per-tensor] [--quantize-stats]
+**                 [--quantize-bias-correct DATA]]
 **                [--run-samples X.npy --samples-out Y.npy]
 **   condense-opt IN.onnx [--input-shape NAME=D0,D1,...]... [same options]
 **
@@ -22,7 +23,9 @@
 ** --quantize-ranges runs the int8 QDQ insertion (passes/quantize.h) after
 ** the pipeline, with the ranges file read against the graph as the
 ** pipeline left it, and verifies the result; --quantize-stats prints its
-** per-layer table to stderr.  --run-samples runs the final graph in the
+** per-layer table to stderr; --quantize-bias-correct then corrects the
+** biases of the QDQ graph on the calibration DATA (passes/bias_correct.h).
+** --run-samples runs the final graph in the
 ** interpreter once per sample of X.npy (shape (N, *input) or, when the
 ** input's batch dimension is 1, (N, *input[1:])), bound to the graph's one
 ** f32 input, and writes the first output of every run, stacked as
@@ -40,6 +43,7 @@
 #include "codegen/cg.h"
 #include "passes/pass.h"
 #include "passes/plan.h"
+#include "passes/bias_correct.h"
 #include "passes/quantize.h"
 #include "interp/interp.h"
 #include "runtime/npy.h"
@@ -53,6 +57,7 @@ typedef struct opts {
 	onnx_shape_pin pins[IR_MAX_IO];
 	int32_t n_pins;
 	const char *q_ranges;           /* --quantize-ranges */
+	const char *q_bc;               /* --quantize-bias-correct DATA */
 	quant_options q;
 	bool q_stats, q_flags;          /* q_flags: a --quantize-* option besides the ranges */
 	const char *samples_in, *samples_out;
@@ -65,7 +70,8 @@ static int usage(FILE *f)
 	      "                    [-o OUT.cir] [--list-passes]\n"
 	      "                    [--input-shape NAME=D0,D1,...]...\n"
 	      "                    [--quantize-ranges RANGES.txt [--quantize-rounding nearest|stochastic]\n"
-	      "                     [--quantize-seed N] [--quantize-per-tensor] [--quantize-stats]]\n"
+	      "                     [--quantize-seed N] [--quantize-per-tensor] [--quantize-stats]\n"
+	      "                     [--quantize-bias-correct DATA]]\n"
 	      "                    [--run-samples X.npy --samples-out Y.npy]\n",
 	      f);
 	return 2;
@@ -99,6 +105,7 @@ static int parse_quant_arg(int argc, char **argv, int *i, opts *o)
 	if (strcmp(a, "--quantize-per-tensor") == 0)
 		return o->q_flags = o->q.per_tensor = true, 1;
 	const char **path = strcmp(a, "--quantize-ranges") == 0 ? &o->q_ranges
+			  : strcmp(a, "--quantize-bias-correct") == 0 ? &o->q_bc
 			  : strcmp(a, "--run-samples") == 0   ? &o->samples_in
 			  : strcmp(a, "--samples-out") == 0   ? &o->samples_out
 							      : NULL;
@@ -120,7 +127,7 @@ static int parse_quant_arg(int argc, char **argv, int *i, opts *o)
 /* Options that need another: 0, or the usage exit status. */
 static int check_quant_args(const opts *o)
 {
-	if (o->q_flags && !o->q_ranges)
+	if ((o->q_flags || o->q_bc) && !o->q_ranges)
 		return fprintf(stderr, "condense-opt: --quantize-* options need --quantize-ranges\n"), usage(stderr);
 	if (!o->samples_in != !o->samples_out)
 		return fprintf(stderr, "condense-opt: --run-samples and --samples-out go together\n"), usage(stderr);
@@ -221,13 +228,44 @@ static int read_ranges(ir_ctx *c, void *ud)
 
 /* --quantize-ranges: Q/DQ insertion on g as the pipeline left it, then
 ** the statistics and the verifier; -1 after a diagnostic. */
+/* A copy of g (through the text form, which round-trips), or NULL. */
+static ir_graph *copy_graph(ir_graph *g)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	int rc = ir_print(g, f);
+	ir_graph *c = fclose(f) == 0 && rc == 0 ? ir_parse(g->ctx, "<float copy>", text, len, 1) : NULL;
+	free(text);
+	return c;
+}
+
+/* --quantize-bias-correct: the QDQ graph g against the float graph f. */
+static int bias_correct(const opts *o, ir_graph *g, ir_graph *f)
+{
+	calib_data *d = f ? calib_data_open(f, o->q_bc, 0) : NULL;
+	if (!d)
+		return -1;
+	bias_correct_stats bs;
+	int rc = quant_bias_correct(g, f, d, 0, &bs);
+	calib_data_close(d);
+	if (rc == 0 && o->q_stats)
+		fprintf(stderr, "bias correction: %d layer(s) on %lld sample(s)\n", bs.layers, (long long)bs.samples);
+	return rc;
+}
+
 static int quantize(const opts *o, ir_graph *g)
 {
 	ranges_job j = {g, o->q_ranges, NULL};
 	quant_stats st;
+	ir_graph *f = o->q_bc ? copy_graph(g) : NULL;
 	if (ir_protect(g->ctx, read_ranges, &j) < 0 || quant_insert_qdq(g, j.r, &o->q, &st) < 0)
 		return -1;
 	if (o->q_stats && quant_stats_print(g, &st, stderr) < 0)
+		return -1;
+	if (o->q_bc && (ir_verify(g) < 0 || bias_correct(o, g, f) < 0))
 		return -1;
 	return ir_verify(g);
 }

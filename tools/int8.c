@@ -10,6 +10,7 @@
 
 #include "codegen/codegen.h"
 #include "passes/pass.h"
+#include "passes/bias_correct.h"
 #include "passes/quant_fold.h"
 
 static int usage(const char *msg, const char *arg)
@@ -50,6 +51,10 @@ int int8_option(int8_opts *o, const char *a, const char *v)
 		if (strcmp(v, "int8") && strcmp(v, "float"))
 			return usage("--io takes int8 or float", v);
 		o->io_int8 = !strcmp(v, "int8");
+	} else if (!strcmp(a, "--bias-correction")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return usage("--bias-correction takes on or off", v);
+		o->bias_correct = !strcmp(v, "on") ? 1 : 0;
 	} else if (!strcmp(a, "--rounding")) {
 		if (strcmp(v, "nearest") && strcmp(v, "stochastic"))
 			return usage("--rounding takes nearest or stochastic", v);
@@ -74,6 +79,8 @@ int int8_check(const int8_opts *o)
 		return usage("give --calibration or --ranges, not both", NULL);
 	if (!o->on && data)
 		return usage("--calibration and --ranges need --quantize int8", NULL);
+	if (o->bias_correct == 1 && !o->calibration)
+		return usage("--bias-correction on measures on calibration data: give --calibration DATA", NULL);
 	return 0;
 }
 
@@ -107,17 +114,44 @@ static int keep_float(const ir_graph *g, int8_result *res)
 	return fclose(f) || rc < 0 ? -1 : 0;
 }
 
+/* Bias correction measures on at most this many calibration samples (two
+** interpreter runs each): the means it needs settle long before. */
+#define INT8_BIAS_CORRECT_SAMPLES 64
+
+/* Bias correction of the QDQ graph g against the float model (res's text)
+** on the calibration data. */
+static int correct_biases(ir_graph *g, const int8_opts *o, const int8_result *res)
+{
+	ir_graph *f = ir_parse(g->ctx, "<float model>", res->float_text, res->float_len, 1);
+	calib_data *d = f ? calib_data_open(f, o->calibration, o->co.max_samples) : NULL;
+	if (!d)
+		return -1;
+	bias_correct_stats bs;
+	int64_t n = o->co.max_samples > 0 && o->co.max_samples < INT8_BIAS_CORRECT_SAMPLES ? o->co.max_samples
+											    : INT8_BIAS_CORRECT_SAMPLES;
+	int rc = quant_bias_correct(g, f, d, n, &bs);
+	calib_data_close(d);
+	if (rc == 0 && o->verbose)
+		fprintf(stderr, "bias correction: %d layer(s) on %lld sample(s), mean |shift| %.2f bias units\n",
+			bs.layers, (long long)bs.samples, bs.mean_shift);
+	return rc;
+}
+
 int int8_quantize(ir_graph *g, const int8_opts *o, int8_result *res)
 {
 	ranges_job j = {g, o, NULL};
+	int8_result own = {0};
+	bool bc = o->bias_correct != 0 && o->calibration;
+	res = res ? res : bc ? &own : NULL;
 	quant_stats tmp, *st = res ? &res->st : &tmp;
 	if (res && keep_float(g, res) < 0)
 		return ir_error(g->ctx, g->loc, "out of memory keeping the float model for the report");
-	if (ir_protect(g->ctx, get_ranges, &j) < 0 || quant_insert_qdq(g, j.r, &o->qo, st) < 0)
-		return -1;
-	if (o->verbose && quant_stats_print(g, st, stderr) < 0)
-		return -1;
-	return ir_verify(g) < 0 ? -1 : int8_fold_qdq(g, o->verbose);
+	int rc = -1;
+	if (ir_protect(g->ctx, get_ranges, &j) == 0 && quant_insert_qdq(g, j.r, &o->qo, st) == 0 &&
+	    (!o->verbose || quant_stats_print(g, st, stderr) == 0) && (!bc || correct_biases(g, o, res) == 0))
+		rc = ir_verify(g) < 0 ? -1 : int8_fold_qdq(g, o->verbose);
+	free(own.float_text);
+	return rc;
 }
 
 bool int8_has_qdq(const ir_graph *g)

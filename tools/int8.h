@@ -18,6 +18,7 @@ typedef struct int8_opts {
 	quant_options qo;         /* --rounding, --seed */
 	bool verbose;             /* -v: the per-layer table on stderr */
 	bool io_int8;             /* --io int8: quantized graph inputs and outputs */
+	int bias_correct;         /* --bias-correction: 1 on, 0 off, -1 (default) on with --calibration */
 } int8_opts;
 
 /* What int8_quantize leaves for the report: the float graph as text

@@ -35,33 +35,6 @@ typedef struct rjob {
 	acc *out;
 } rjob;
 
-/* Evaluate every op of g with the inputs bound: the values, in c. */
-static interp_tensor *eval_all(ir_ctx *c, const ir_graph *g, const interp_tensor *inputs)
-{
-	interp_tensor *vals = ir_alloc_array(c, g->n_vals, sizeof *vals);
-	const interp_tensor *in[64];
-	interp_tensor out[16];
-	for (uint32_t i = 0; i < g->n_inputs; i++)
-		vals[g->inputs[i]] = inputs[i];
-	for (uint32_t i = 0; i < g->n_ops; i++) {
-		const ir_op *op = g->ops[i];
-		if (op->kind == IR_OP_CONST) {
-			const ir_blob *b = ir_const_of(g, op->out[0]);
-			vals[op->out[0]] = (interp_tensor){*ir_type_of(g, op->out[0]), b ? (void *)b->data : NULL};
-			continue;
-		}
-		if (op->n_in > 64 || op->n_out > 16)
-			return ir_error(c, op->loc, "int8 report: op with too many operands"), NULL;
-		for (int32_t j = 0; j < op->n_in; j++)
-			in[j] = op->in[j] == IR_NOVAL ? NULL : &vals[op->in[j]];
-		if (interp_op(c, g, op, in, out) < 0)
-			return NULL;
-		for (int32_t j = 0; j < op->n_out; j++)
-			vals[op->out[j]] = out[j];
-	}
-	return vals;
-}
-
 /* Element i of t as a real value: dequantized when t is quantized per tensor. */
 static double real_at(const interp_tensor *t, int64_t i)
 {
@@ -113,7 +86,7 @@ static int sample_protected(ir_ctx *c, void *ud)
 	interp_tensor *in = ir_alloc_array(c, r->f->n_inputs + 1, sizeof *in);
 	if (calib_data_get(r->d, j->s, in) < 0)
 		return -1;
-	interp_tensor *vf = eval_all(c, r->f, in), *vq = vf ? eval_all(c, r->q, in) : NULL;
+	interp_tensor *vf = interp_run_all(c, r->f, in), *vq = vf ? interp_run_all(c, r->q, in) : NULL;
 	if (!vq)
 		return -1;
 	for (ir_val v = 1; v < r->q->n_vals; v++)
