@@ -498,6 +498,30 @@ static void dw_pair_weights(cg *g, const i8_emit *m, dw_ctx *d, LLVMValueRef wpa
 	}
 }
 
+/* The channel's single taps as <vl x i32> splats: from the i16 tap table
+** ([channel][tap]), or with pairs from the pair table (a tap is the low
+** or high half of its pair). */
+static void dw_tap_weights(cg *g, const i8_emit *m, dw_ctx *d, LLVMValueRef tab)
+{
+	const i8_plan *p = m->p;
+	int64_t taps = p->kh * p->kw;
+	for (int64_t t = 0; t < taps; t++) {
+		LLVMValueRef w;
+		if (d->pairs) {
+			int64_t ky = t / p->kw, kx = t % p->kw;
+			LLVMValueRef at = i8_add(g, i8_mul(g, d->ch, p->kh * d->np), ky * d->np + kx / 2);
+			LLVMValueRef pr = i8_load(g, g->t_i32, i8_gep(g, g->t_i32, tab, at));
+			if (kx % 2 == 0)
+				pr = LLVMBuildShl(g->b, pr, cg_i32(g, 16), "");
+			w = LLVMBuildAShr(g->b, pr, cg_i32(g, 16), "");
+		} else {
+			LLVMValueRef wp = i8_gep(g, g->t_i16, tab, i8_add(g, i8_mul(g, d->ch, taps), t));
+			w = LLVMBuildSExt(g->b, i8_load(g, g->t_i16, wp), g->t_i32, "");
+		}
+		d->w[t] = i8_splat(g, w, d->vl);
+	}
+}
+
 /* The pair table of every channel (dw_pair_weights), from the i16 taps wt. */
 static LLVMValueRef dw_pair_table(cg *g, const i8_plan *p, const int16_t *wt, int64_t np)
 {
@@ -541,7 +565,6 @@ static void conv_depthwise(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *ou
 	for (int64_t c = 0; c < p->n; c++)
 		for (int64_t t = 0; t < taps; t++)
 			wt[c * taps + t] = (int16_t)(i8_weight(p, c, t) - p->zw[c]);
-	LLVMValueRef wtab = cg_const_bytes(g, wt, p->n * taps * 2, "wdw");
 	m->t.esz = 2;                       /* the plane is i16 on every target */
 	m->t.nr = 1;
 	i8_make_epi(g, m, NULL);
@@ -549,8 +572,10 @@ static void conv_depthwise(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *ou
 	d.vl = g->vec_bytes / 4 < 1 ? 1 : g->vec_bytes / 4 > 16 ? 16 : g->vec_bytes / 4;
 	d.np = (p->kw + 1) / 2;
 	d.pairs = (m->t.isa == I8_AVX2 || m->t.isa == I8_SSE2) && d.vl * 4 == (m->t.isa == I8_AVX2 ? 32 : 16) &&
-		  p->dw == 1 && (p->sw == 1 || p->sw == 2) && p->kh * d.np <= DW_PAIR_MAX_TAPS;
-	LLVMValueRef wpair = d.pairs ? dw_pair_table(g, p, wt, d.np) : NULL;
+		  p->dw == 1 && (p->sw == 1 || p->sw == 2) && p->kh * d.np <= DW_PAIR_MAX_TAPS &&
+		  p->ow >= (p->sw == 1 ? 2 * d.vl : d.vl);   /* a row holds a whole pair tile */
+	/* One table in the object: the pairs, or the taps (i16). */
+	LLVMValueRef wtab = d.pairs ? dw_pair_table(g, p, wt, d.np) : cg_const_bytes(g, wt, p->n * taps * 2, "wdw");
 	cg_memset(g, d.plane, 0, p->PH * p->PW * 2);
 	cg_loop lb, lc, lm;
 	LLVMValueRef bi = cg_fori(g, &lb, 0, x->batch, 1), ci = cg_fori(g, &lc, 0, x->c, 1);
@@ -558,13 +583,9 @@ static void conv_depthwise(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *ou
 									 x->in_sz)));
 	LLVMValueRef mm = x->mg > 1 ? cg_fori(g, &lm, 0, x->mg, 1) : cg_i64(g, 0);
 	d.ch = LLVMBuildNSWAdd(g->b, i8_mul(g, ci, x->mg), mm, "");
-	for (int64_t t = 0; t < taps; t++) {
-		LLVMValueRef wp = i8_gep(g, g->t_i16, wtab, i8_add(g, i8_mul(g, d.ch, taps), t));
-		LLVMValueRef w = LLVMBuildSExt(g->b, i8_load(g, g->t_i16, wp), g->t_i32, "");
-		d.w[t] = i8_splat(g, w, d.vl);
-	}
+	dw_tap_weights(g, m, &d, wtab);
 	if (d.pairs)
-		dw_pair_weights(g, m, &d, wpair);
+		dw_pair_weights(g, m, &d, wtab);
 	LLVMTypeRef yt = m->e.yt == IR_I32 ? g->t_i32 : g->t_i8;
 	d.y = i8_gep(g, yt, out[0].ptr, i8_mul(g, LLVMBuildNSWAdd(g->b, i8_mul(g, bi, x->m), d.ch, ""), P));
 	dw_channel(g, m, &d);
