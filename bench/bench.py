@@ -875,6 +875,9 @@ def main():
     ap.add_argument("--peers", default=",".join(PEERS))
     args = ap.parse_args()
 
+    # Peers run in their own directories (onnx2tf in its work dir): paths absolute.
+    args.work, args.out = os.path.abspath(args.work), os.path.abspath(args.out)
+    args.condense = os.path.abspath(args.condense) if args.condense else args.condense
     args.models = [m for m in args.models.split(",") if m]
     args.peers = [p for p in args.peers.split(",") if p]
     args.iree_flags = args.iree_flags.split()
