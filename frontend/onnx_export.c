@@ -13,7 +13,9 @@
 ** activation attributes) is written as the separate Relu, Clip or
 ** LeakyRelu node it was before fusion; import and fuse-activation fold it
 ** back.  Importing the file and folding it (int8_fold_qdq) gives the
-** integer graph again: qdq-export.test checks that it is identical.
+** integer graph again: test/tools/export.test checks that it is the same
+** program (up to value labels and constant order), export-semantics.test
+** that the file read as float QDQ computes that program's logits exactly.
 **
 ** Only ops whose IR form is the ONNX opset-13 form are written; any other
 ** is an error naming the op, never a model ONNX Runtime would misread.
