@@ -92,6 +92,7 @@ static int parse_args(int argc, char **argv, compile_opts *o)
 	o->cg.opt_level = 2;
 	o->q.co = calib_default_options();
 	o->q.bias_correct = -1;
+	o->q.equalize = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))

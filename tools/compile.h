@@ -11,7 +11,8 @@
 	"           [--report FILE.json] [--weights-section NAME] [-v]\n"                      \
 	"           [--quantize int8 (--calibration DATA | --ranges FILE)\n"                     \
 	"            [--calib-method minmax|percentile|entropy|mse|auto] [--calib-samples N]\n"  \
-	"            [--rounding nearest|stochastic] [--seed N] [--bias-correction on|off]]\n"   \
+	"            [--rounding nearest|stochastic] [--seed N] [--bias-correction on|off]\n"    \
+	"            [--equalize off|on|relu6]]\n"                                              \
 	"           [--io int8|float]\n"                                                         \
 	"           [--quantized-onnx OUT.onnx]\n"
 #define EXPORT_USAGE                                                                          \

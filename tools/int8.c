@@ -11,6 +11,7 @@
 #include "codegen/codegen.h"
 #include "passes/pass.h"
 #include "passes/bias_correct.h"
+#include "passes/equalize.h"
 #include "passes/quant_fold.h"
 
 static int usage(const char *msg, const char *arg)
@@ -55,6 +56,10 @@ int int8_option(int8_opts *o, const char *a, const char *v)
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return usage("--bias-correction takes on or off", v);
 		o->bias_correct = !strcmp(v, "on") ? 1 : 0;
+	} else if (!strcmp(a, "--equalize")) {
+		if (strcmp(v, "off") && strcmp(v, "on") && strcmp(v, "relu6"))
+			return usage("--equalize takes off, on or relu6", v);
+		o->equalize = !strcmp(v, "off") ? 0 : !strcmp(v, "on") ? 1 : 2;
 	} else if (!strcmp(a, "--rounding")) {
 		if (strcmp(v, "nearest") && strcmp(v, "stochastic"))
 			return usage("--rounding takes nearest or stochastic", v);
@@ -81,6 +86,9 @@ int int8_check(const int8_opts *o)
 		return usage("--calibration and --ranges need --quantize int8", NULL);
 	if (o->bias_correct == 1 && !o->calibration)
 		return usage("--bias-correction on measures on calibration data: give --calibration DATA", NULL);
+	if (o->equalize > 0 && o->ranges)
+		return usage("--equalize rescales the activations --ranges was measured on: give --calibration DATA",
+			     NULL);
 	return 0;
 }
 
@@ -137,6 +145,42 @@ static int correct_biases(ir_graph *g, const int8_opts *o, const int8_result *re
 	return rc;
 }
 
+/* Whether g has a depthwise Conv (one input channel per group, several groups). */
+static bool has_depthwise(const ir_graph *g)
+{
+	for (uint32_t i = 0; i < g->n_ops; i++) {
+		const ir_op *op = g->ops[i];
+		if (op->kind != IR_OP_CONV || op->n_in < 2)
+			continue;
+		const ir_type *w = ir_type_of(g, op->in[1]);
+		if (ir_op_int(op, "group", 1) > 1 && w->rank >= 3 && w->dims[1] == 1)
+			return true;
+	}
+	return false;
+}
+
+/* Cross-layer equalization before calibration: the float model the report
+** and bias correction compare with is the equalized one (the same function
+** up to f32 rounding, unless relu6 turned Relu6 into Relu). */
+static int equalize(ir_graph *g, const int8_opts *o)
+{
+	/* The default: on where it measurably helps (depthwise-separable
+	** networks, docs/quantization.md), and only with calibration data,
+	** since ranges from a file were measured on the unequalized model. */
+	int mode = o->equalize >= 0 ? o->equalize : o->calibration && has_depthwise(g) ? 1 : 0;
+	if (mode == 0)
+		return 0;
+	quant_equalize_options eo = {mode == 2, 0};
+	quant_equalize_stats es;
+	if (quant_equalize_with(g, &eo, &es) < 0)
+		return -1;
+	if (o->verbose)
+		fprintf(stderr, "equalize: %d pair(s) in %d sweep(s), largest channel factor %.3g, %d blocked by a "
+			"bounded activation, %d Relu6 made Relu\n", es.pairs, es.sweeps, es.max_scale, es.blocked,
+			es.relaxed);
+	return ir_verify(g);
+}
+
 int int8_quantize(ir_graph *g, const int8_opts *o, int8_result *res)
 {
 	ranges_job j = {g, o, NULL};
@@ -144,6 +188,8 @@ int int8_quantize(ir_graph *g, const int8_opts *o, int8_result *res)
 	bool bc = o->bias_correct != 0 && o->calibration;
 	res = res ? res : bc ? &own : NULL;
 	quant_stats tmp, *st = res ? &res->st : &tmp;
+	if (equalize(g, o) < 0)
+		return -1;
 	if (res && keep_float(g, res) < 0)
 		return ir_error(g->ctx, g->loc, "out of memory keeping the float model for the report");
 	int rc = -1;

@@ -19,6 +19,8 @@ typedef struct int8_opts {
 	bool verbose;             /* -v: the per-layer table on stderr */
 	bool io_int8;             /* --io int8: quantized graph inputs and outputs */
 	int bias_correct;         /* --bias-correction: 1 on, 0 off, -1 (default) on with --calibration */
+	int equalize;             /* --equalize: 0 off, 1 on, 2 relu6 (Relu6 between a pair becomes Relu), -1
+				     (default) on with --calibration when the model has depthwise convs */
 } int8_opts;
 
 /* What int8_quantize leaves for the report: the float graph as text
@@ -38,7 +40,8 @@ int int8_option(int8_opts *o, const char *a, const char *v);
 int int8_check(const int8_opts *o);
 
 /*
-** g after CG_PIPELINE becomes an int8 program: ranges (calibrated on DATA
+** g after CG_PIPELINE becomes an int8 program: cross-layer equalization
+** when asked (passes/equalize.h), ranges (calibrated on DATA
 ** or read from FILE), QDQ insertion, quant-fold, dce, then every
 ** quantized op the code generator has no kernel for back to float between
 ** Q and DQ (quant_unfold).  Returns -1 after a diagnostic.
