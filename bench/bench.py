@@ -51,7 +51,8 @@ BENCH = os.path.join(ROOT, "bench")
 SYSTEM_PYTHON = "/usr/bin/python3"
 VENV_BIN = os.path.dirname(os.path.abspath(sys.executable))
 
-PEERS = ["condense", "ort", "iree", "tflite", "condense-int8", "ort-int8", "condense-ortq", "ort-cq"]
+PEERS = ["condense", "ort", "iree", "tflite", "condense-int8", "ort-int8", "condense-ortq", "ort-cq",
+         "tflite-int8"]
 PEER_TITLES = {
     "condense": "condense",
     "ort": "ONNX Runtime",
@@ -61,10 +62,11 @@ PEER_TITLES = {
     "ort-int8": "ONNX Runtime int8 (its QDQ)",
     "condense-ortq": "condense on ORT's QDQ",
     "ort-cq": "ONNX Runtime on condense's QDQ",
+    "tflite-int8": "TFLite int8 (XNNPACK)",
 }
 # int8 configurations (bench/int8_bench.py): their outputs are compared
 # with the float reference only for information.
-INT8_PEERS = ("condense-int8", "ort-int8", "condense-ortq", "ort-cq")
+INT8_PEERS = ("condense-int8", "ort-int8", "condense-ortq", "ort-cq", "tflite-int8")
 MODELS = ["digits", "mobilenet_v2", "resnet18"]
 MODEL_TITLES = {
     "digits": "digits CNN (1x1x8x8)",
@@ -303,7 +305,7 @@ def python_peer_measure(peer, artifact, m):
         if not lines:
             raise Failure("peer_run.py printed no result: " + tail(err))
         r = json.loads(lines[-1])
-        if peer == "tflite":
+        if peer == "tflite":   # the peer_run.py kind: float and int8 .tflite alike
             r["xnnpack"] = "XNNPACK delegate" in err
         if output:
             r["output"] = np.load(out_npy)
@@ -347,6 +349,15 @@ def prepare_ort_cq(model, m, pdir, args):
     q = int8_step(int8_bench.condense_export, args.condense, args.work, model, m["onnx"])
     return {"measure": python_peer_measure("ort", q, m), "prep_s": time.perf_counter() - t0,
             "prep_note": "condense export", "artifact": q}
+
+
+def prepare_tflite_int8(model, m, pdir, args):
+    if not version_of("ai-edge-litert"):
+        raise Failure("ai-edge-litert is not installed in the venv")
+    t0 = time.perf_counter()
+    q = int8_step(int8_bench.tflite_quantize, args.work, model, m["onnx"])
+    return {"measure": python_peer_measure("tflite", q, m), "prep_s": time.perf_counter() - t0,
+            "prep_note": "onnx2tf -oiqt, cached", "artifact": q}
 
 
 def prepare_condense_ortq(model, m, pdir, args):
@@ -454,7 +465,8 @@ def prepare_tflite(model, m, pdir, args):
 
 PREPARE = {"condense": prepare_condense, "ort": prepare_ort, "iree": prepare_iree,
            "tflite": prepare_tflite, "condense-int8": prepare_condense_int8,
-           "ort-int8": prepare_ort_int8, "condense-ortq": prepare_condense_ortq, "ort-cq": prepare_ort_cq}
+           "ort-int8": prepare_ort_int8, "condense-ortq": prepare_condense_ortq, "ort-cq": prepare_ort_cq,
+           "tflite-int8": prepare_tflite_int8}
 
 
 # --------------------------------------------------------------------------
@@ -602,7 +614,7 @@ def plot_int8(path, models, results):
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    peers = ["condense", "ort", "condense-int8", "ort-cq", "ort-int8", "condense-ortq"]
+    peers = ["condense", "ort", "condense-int8", "ort-cq", "ort-int8", "condense-ortq", "tflite-int8"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     width = 0.8 / len(peers)
     for i, peer in enumerate(peers):
@@ -648,10 +660,15 @@ def write_int8(w, args, models, results, acc, path):
     w("int8's are the same quantization in both runtimes; \"vs ORT int8\" divides by it when")
     w("measured, else by ONNX Runtime on its own QDQ model.")
     w("")
+    w("\"TFLite int8\" is `onnx2tf -oiqt -qt per-channel` calibrated on the same CAL (NHWC, used as")
+    w("is), its `*_integer_quant.tflite` (int8 inside, float input and output), run by")
+    w("ai-edge-litert with one thread; \"vs ORT int8\" divides it by ONNX Runtime on its own QDQ")
+    w("model.")
+    w("")
     w("| model | configuration | latency | vs ORT float | vs ORT int8 | vs condense float | rodata |")
     w("|---|---|---:|---:|---:|---:|---:|")
     for model in models:
-        for peer in ("condense", "ort", "condense-int8", "ort-cq", "ort-int8", "condense-ortq"):
+        for peer in ("condense", "ort", "condense-int8", "ort-cq", "ort-int8", "condense-ortq", "tflite", "tflite-int8"):
             r = results[model].get(peer, {})
             s = summarize(r)
             if not s:
@@ -945,7 +962,7 @@ def main():
                     r.setdefault("rounds", []).append(m)
                     if peer == "ort" and m.get("load_s") is not None:
                         r["prep_s"] = m["load_s"]
-                    if peer == "tflite" and "xnnpack" in m:
+                    if peer in ("tflite", "tflite-int8") and "xnnpack" in m:
                         r["xnnpack"] = m["xnnpack"]
                 except Exception as e:  # Failure, or a bug: keep the other rounds
                     r.setdefault("round_errors", []).append(str(e))
@@ -959,7 +976,7 @@ def main():
             r = results[model].get(peer, {})
             if "measure" in r and not r.get("rounds"):
                 r["error"] = "every round failed: %s" % (r.get("round_errors") or ["?"])[0]
-            if peer == "tflite" and r.get("rounds") and not r.get("xnnpack"):
+            if peer in ("tflite", "tflite-int8") and r.get("rounds") and not r.get("xnnpack"):
                 r["check_detail"] = r.get("check_detail", "") + "; XNNPACK delegate not reported"
     env["loadavg_end"] = os.getloadavg()
     acc = {}

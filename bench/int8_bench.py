@@ -13,11 +13,15 @@ Configurations it prepares (bench.py times them with the other peers):
                   the QDQ chains fold into integer ops)
   ort-cq          ONNX Runtime on condense's own quantization, exported
                   as QDQ ONNX (condense export --quantized-onnx)
+  tflite-int8     TFLite on onnx2tf -oiqt's int8 model (same CAL)
 and the accuracy comparisons: held-out accuracy of the digits model, and
-top-1 agreement with the float model on the evaluation crops.
+top-1 agreement with the float model on the evaluation crops, for those
+and for NNCF's post-training quantization (bench/nncf_ptq.py) run by ONNX
+Runtime and compiled by condense.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -33,8 +37,8 @@ class Failure(Exception):
     pass
 
 
-def sh(cmd, timeout=1800):
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+def sh(cmd, timeout=1800, cwd=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     if r.returncode:
         raise Failure("%s failed (%d): %s" % (os.path.basename(cmd[0]), r.returncode,
                                               (r.stderr or r.stdout).strip()[-300:]))
@@ -89,6 +93,73 @@ def condense_export(condense, work, model, onnx_path):
     cal, _ = data(work, model)
     sh([condense, "export", onnx_path, "--quantize", "int8", "--calibration", cal, "--quantized-onnx", out])
     return out
+
+
+def nncf_quantize(work, model, onnx_path):
+    """NNCF's post-training quantization of onnx_path as QDQ ONNX (cached;
+    bench/nncf_ptq.py), calibrated on the same CAL."""
+    import importlib.util
+    if importlib.util.find_spec("nncf") is None:
+        raise Failure("nncf is not installed in the venv")
+    d = os.path.join(work, "int8-nncf")
+    os.makedirs(d, exist_ok=True)
+    out = os.path.join(d, model + ".nncf.onnx")
+    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(onnx_path):
+        return out
+    cal, _ = data(work, model)
+    sh([sys.executable, os.path.join(BENCH, "nncf_ptq.py"), onnx_path, cal, out])
+    return out
+
+
+def tflite_quantize(work, model, onnx_path):
+    """TFLite's int8 model of onnx_path (cached): onnx2tf -oiqt, per-channel
+    int8 weights and int8 activations calibrated on the same CAL (given
+    NHWC, as the converted model takes it, with mean 0 and std 1 so the
+    samples are used as they are); the *_integer_quant.tflite variant keeps
+    float inputs and outputs like the other int8 rows."""
+    o2t = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "onnx2tf")
+    if not os.access(o2t, os.X_OK):
+        raise Failure("onnx2tf is not installed in the venv")
+    d = os.path.join(work, "int8-tflq", model)
+    stem = os.path.splitext(os.path.basename(onnx_path))[0]
+    out = os.path.join(d, "tf", stem + "_integer_quant.tflite")
+    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(onnx_path):
+        return out
+    import onnx
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    cal, _ = data(work, model)
+    x = np.load(cal).astype(np.float32)
+    if x.ndim != 4:
+        raise Failure("onnx2tf -oiqt calibration wants 4-d images, CAL is %s" % (x.shape,))
+    nhwc = os.path.join(d, "cal_nhwc.npy")
+    np.save(nhwc, np.ascontiguousarray(x.transpose(0, 2, 3, 1)))
+    c = x.shape[1]
+    zeros, ones = "[[[[%s]]]]" % ",".join(["0.0"] * c), "[[[[%s]]]]" % ",".join(["1.0"] * c)
+    name = onnx.load(onnx_path).graph.input[0].name
+    # As bench.py's float conversion: sample images in the working
+    # directory keep onnx2tf from downloading its own.
+    np.save(os.path.join(d, "calibration_image_sample_data_20x128x128x3_float32.npy"),
+            np.random.default_rng(0).random((20, 128, 128, 3), dtype=np.float32))
+    sh([o2t, "-i", onnx_path, "-o", os.path.join(d, "tf"), "-oiqt", "-qt", "per-channel",
+        "-cind", name, nhwc, zeros, ones, "-n"], cwd=d)
+    if not os.path.exists(out):
+        raise Failure("onnx2tf wrote no %s" % os.path.basename(out))
+    return out
+
+
+def tflite_outputs(path, x):
+    """The .tflite model's outputs on every sample of x (NCHW given, NHWC fed)."""
+    from ai_edge_litert.interpreter import Interpreter
+    it = Interpreter(model_path=path, num_threads=1)
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0], it.get_output_details()[0]
+    ys = []
+    for k in range(len(x)):
+        it.set_tensor(i["index"], np.ascontiguousarray(x[k:k + 1].transpose(0, 2, 3, 1)))
+        it.invoke()
+        ys.append(it.get_tensor(o["index"]).reshape(1, -1).copy())
+    return np.concatenate(ys)
 
 
 def ort_outputs(onnx_path, x):
@@ -164,6 +235,11 @@ def accuracy(condense, work, model, onnx_path, log):
         attempt("condense on ORT's QDQ", lambda: digits_app_accuracy(
             condense, ort_quantize(work, model, onnx_path), pdir + "/oq", []))
         attempt("ORT on condense's QDQ export", lambda: ort_acc(condense_export(condense, work, model, onnx_path)))
+        attempt("TFLite int8 (onnx2tf -oiqt)", lambda: (
+            int((tflite_outputs(tflite_quantize(work, model, onnx_path), xt).argmax(1) == y).sum()), len(y)))
+        attempt("NNCF PTQ (ORT)", lambda: ort_acc(nncf_quantize(work, model, onnx_path)))
+        attempt("condense on NNCF's QDQ", lambda: digits_app_accuracy(
+            condense, nncf_quantize(work, model, onnx_path), pdir + "/nq", []))
         return {k: ("%d/%d (%.1f%%)" % (v[0], v[1], 100.0 * v[0] / v[1]) if isinstance(v, tuple) else v)
                 for k, v in res.items()}
     x = np.load(ev).astype(np.float32)
@@ -179,4 +255,9 @@ def accuracy(condense, work, model, onnx_path, log):
         condense, ort_quantize(work, model, onnx_path), x, pdir + "/oq", [])))
     attempt("ORT on condense's QDQ export", lambda: agree(ort_outputs(
         condense_export(condense, work, model, onnx_path), x)))
+    attempt("TFLite int8 (onnx2tf -oiqt)", lambda: agree(tflite_outputs(
+        tflite_quantize(work, model, onnx_path), x)))
+    attempt("NNCF PTQ (ORT)", lambda: agree(ort_outputs(nncf_quantize(work, model, onnx_path), x)))
+    attempt("condense on NNCF's QDQ", lambda: agree(condense_outputs(
+        condense, nncf_quantize(work, model, onnx_path), x, pdir + "/nq", [])))
     return res
