@@ -141,7 +141,9 @@ def tflite_quantize(work, model, onnx_path):
     # directory keep onnx2tf from downloading its own.
     np.save(os.path.join(d, "calibration_image_sample_data_20x128x128x3_float32.npy"),
             np.random.default_rng(0).random((20, 128, 128, 3), dtype=np.float32))
-    sh([o2t, "-i", onnx_path, "-o", os.path.join(d, "tf"), "-oiqt", "-qt", "per-channel",
+    src = os.path.join(d, os.path.basename(onnx_path))   # onnx2tf rewrites its input
+    shutil.copyfile(onnx_path, src)
+    sh([o2t, "-i", src, "-o", os.path.join(d, "tf"), "-oiqt", "-qt", "per-channel",
         "-cind", name, nhwc, zeros, ones, "-n"], cwd=d)
     if not os.path.exists(out):
         raise Failure("onnx2tf wrote no %s" % os.path.basename(out))

@@ -102,6 +102,9 @@ int cg_int8_linear(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out);
 /* Whether cg_int8_linear compiles op (a quantized Conv, MatMul or Gemm):
 ** the question cg_supports_quantized asks for those ops. */
 bool cg_int8_supports(const ir_graph *g, const ir_op *op);
+/* A quantized AveragePool whose every divisor (1..kernel taps) has a valid
+** requantization rule (k_pool.c). */
+bool cg_pool_quant_ok(const ir_graph *g, const ir_op *op);
 
 /* "'Op' op: the code generator does not support WHAT"; returns -1. */
 int cg_unsupported(cg *g, const ir_op *op, const char *fmt, ...)

@@ -88,6 +88,12 @@ bool cg_supports_quantized(const ir_graph *g, const ir_op *op)
 		return clip_bounds_constant(g, op);
 	case IR_OP_MAXPOOL:
 		return op->n_out == 1 && maxpool_windows_full(g, op);
+	case IR_OP_AVGPOOL:
+		return cg_pool_quant_ok(g, op);
+	case IR_OP_CONCAT: {
+		ir_qop p;
+		return ir_qop_params(g, op, &p) == 0;
+	}
 	default:
 		return false;
 	}

@@ -25,8 +25,10 @@
 **
 ** Quantized operands (docs/ir.md): MaxPool and GlobalMaxPool are the
 ** integer maximum (refused when a window is all padding, which the rule
-** makes z_x); GlobalAveragePool sums exactly in i64 and requantizes.
-** AveragePool on quantized operands has no kernel (cg_supports_quantized).
+** makes z_x); AveragePool and GlobalAveragePool sum exactly in i64 and
+** requantize by s_x / (s_y * divisor), the rule of each divisor derived at
+** compile time (a table indexed by the divisor where the window is known
+** only at run time); a window all in the padding gives z_y.
 */
 #include <string.h>
 
@@ -61,6 +63,13 @@ typedef struct pool {
 	LLVMValueRef o[IR_MAX_RANK], start[IR_MAX_RANK], lo[IR_MAX_RANK], hi[IR_MAX_RANK];
 	int64_t clo[IR_MAX_RANK], chi[IR_MAX_RANK], clen[IR_MAX_RANK];
 	LLVMValueRef acc;
+	/* Quantized AveragePool: the op's constants, the rule of each divisor
+	** 1..taps, as a constant table [mult][shift] once emitted, and the
+	** valid taps of the border window being emitted. */
+	bool quant;
+	ir_qop q;
+	ir_requant *rq;
+	LLVMValueRef rq_tab, real;
 } pool;
 
 /* ---- geometry ------------------------------------------------------------------ */
@@ -183,15 +192,77 @@ static LLVMValueRef tab_load(cg *g, pdim *D, LLVMValueRef o, int e)
 static LLVMValueRef pool_step(cg *g, const pool *p, LLVMValueRef a, LLVMValueRef v)
 {
 	if (!p->max)
-		return LLVMBuildFAdd(g->b, a, v, "");
+		return p->quant ? LLVMBuildAdd(g->b, a, v, "") : LLVMBuildFAdd(g->b, a, v, "");
 	LLVMValueRef gt = ir_dtype_is_float(p->dt) ? LLVMBuildFCmp(g->b, LLVMRealOGT, v, a, "")
 		: LLVMBuildICmp(g->b, LLVMIntSGT, v, a, "");
 	return LLVMBuildSelect(g->b, gt, v, a, "");
 }
 
+/* ---- quantized averages ------------------------------------------------------------- */
+
+/* The rules of the divisors 1..taps into p->rq; -1 when one has no valid
+** shift (the verifier allows scales whose small divisors still fit). */
+static int quant_rules(const ir_graph *gr, const ir_op *op, pool *p)
+{
+	if (ir_qop_params(gr, op, &p->q) < 0)
+		return -1;
+	p->rq = ir_alloc_array(gr->ctx, (size_t)p->taps + 1, sizeof *p->rq);
+	for (int64_t d = 1; d <= p->taps; d++)
+		if (ir_requant_derive(ir_requant_mult_pool(p->q.in_scale[0], p->q.y_scale, d), &p->rq[d]) < 0)
+			return -1;
+	p->rq[0] = p->rq[1];
+	return 0;
+}
+
+/* clamp(z_y + floor((v * M + 2^(S-1)) / 2^S)): v, M, S i64 values. */
+static LLVMValueRef quant_apply(cg *g, const pool *p, LLVMValueRef v, LLVMValueRef m, LLVMValueRef s)
+{
+	LLVMValueRef half = LLVMBuildShl(g->b, cg_i64(g, 1), LLVMBuildSub(g->b, s, cg_i64(g, 1), ""), "");
+	v = LLVMBuildAShr(g->b, LLVMBuildAdd(g->b, LLVMBuildMul(g->b, v, m, ""), half, ""), s, "");
+	v = LLVMBuildAdd(g->b, v, cg_i64(g, p->q.y_zero), "");
+	return cg_smin(g, cg_smax(g, v, cg_i64(g, p->q.lo)), cg_i64(g, p->q.hi));
+}
+
+/* The average of a window of real valid taps (its sum s) over div: i64
+** values, or compile-time ones (div_c > 0) whose rule is a constant. */
+static LLVMValueRef quant_avg(cg *g, pool *p, LLVMValueRef s, LLVMValueRef real, LLVMValueRef div, int64_t div_c)
+{
+	LLVMValueRef v = LLVMBuildSub(g->b, s, LLVMBuildMul(g->b, real, cg_i64(g, p->q.in_zero[0]), ""), "");
+	if (div_c > 0)
+		return quant_apply(g, p, v, cg_i64(g, p->rq[div_c].mult), cg_i64(g, p->rq[div_c].shift));
+	if (!p->rq_tab) {
+		int64_t *t = ir_alloc_array(g->c, (size_t)(2 * (p->taps + 1)), sizeof *t);
+		for (int64_t d = 0; d <= p->taps; d++) {
+			t[d] = p->rq[d].mult;
+			t[p->taps + 1 + d] = p->rq[d].shift;
+		}
+		p->rq_tab = cg_const_bytes(g, t, 16 * (p->taps + 1), "pool.rq");
+	}
+	LLVMValueRef mp = LLVMBuildInBoundsGEP2(g->b, g->t_i64, p->rq_tab, &div, 1, "");
+	LLVMValueRef si = LLVMBuildAdd(g->b, div, cg_i64(g, p->taps + 1), "");
+	LLVMValueRef sp = LLVMBuildInBoundsGEP2(g->b, g->t_i64, p->rq_tab, &si, 1, "");
+	return quant_apply(g, p, v, LLVMBuildLoad2(g->b, g->t_i64, mp, ""), LLVMBuildLoad2(g->b, g->t_i64, sp, ""));
+}
+
+bool cg_pool_quant_ok(const ir_graph *gr, const ir_op *op)
+{
+	pool p = {0};
+	int64_t k[IR_MAX_RANK];
+	const ir_type *x = ir_type_of(gr, op->in[0]);
+	if (x->rank < 3)
+		return false;
+	p.taps = 1;
+	ints_or(op, "kernel_shape", x->rank - 2, 1, k);
+	for (int i = 0; i < x->rank - 2; i++)
+		p.taps *= k[i];
+	return p.taps > 0 && quant_rules(gr, op, &p) == 0;
+}
+
+/* ---- windows, continued ------------------------------------------------------------- */
+
 /* An output whose window is known along every dim (p->clo/chi/clen): its
 ** taps unrolled with constant offsets from in_off, the window's start. */
-static void const_window(cg *g, const pool *p, LLVMValueRef in_off, LLVMValueRef out_off)
+static void const_window(cg *g, pool *p, LLVMValueRef in_off, LLVMValueRef out_off)
 {
 	int64_t j[IR_MAX_RANK], cnt = 1, real = 1;
 	for (int i = 0; i < p->n; i++) {
@@ -201,15 +272,19 @@ static void const_window(cg *g, const pool *p, LLVMValueRef in_off, LLVMValueRef
 	}
 	LLVMValueRef acc = ir_dtype_is_float(p->dt) ? cg_f32(g, 0) : cg_i64(g, 0);
 	for (int64_t t = 0; t < real; t++) {
+		bool first_max = t == 0 && p->max;
 		int64_t off = 0;
 		for (int i = 0; i < p->n; i++)
 			off += j[i] * p->dim[i].d * p->dim[i].in_stride;
 		LLVMValueRef v = cg_load(g, p->dt, p->x, kr_madd(g, in_off, cg_i64(g, off), 1));
-		acc = t > 0 ? pool_step(g, p, acc, v) : p->max ? v : LLVMBuildFAdd(g->b, acc, v, "");
+		acc = first_max ? v : pool_step(g, p, acc, v);
 		for (int i = p->n - 1; i >= 0 && ++j[i] == p->chi[i]; i--)
 			j[i] = p->clo[i];
 	}
-	if (!p->max && real > 0)
+	if (p->quant)
+		acc = real > 0 ? quant_avg(g, p, acc, cg_i64(g, real), NULL, p->incl ? cnt : real)
+			       : cg_i64(g, p->q.y_zero);   /* y_zero lies within the clamp */
+	else if (!p->max && real > 0)
 		acc = LLVMBuildFDiv(g->b, acc, cg_f32(g, (float)(p->incl ? cnt : real)), "");
 	cg_store(g, p->dt, p->y, out_off, acc);
 }
@@ -250,6 +325,7 @@ static LLVMValueRef border_bounds(cg *g, pool *p, int ninter)
 		real = LLVMBuildNSWMul(g->b, real, LLVMBuildNSWSub(g->b, p->hi[d], p->lo[d], ""), "");
 		cnt = LLVMBuildNSWMul(g->b, cnt, tab_load(g, D, p->o[d], 2), "");
 	}
+	p->real = real;
 	return p->incl ? cnt : real;
 }
 
@@ -264,10 +340,12 @@ static void border_fold(cg *g, pool *p, int ninter, LLVMValueRef in_off, LLVMVal
 		first = kr_madd(g, first, pos, p->dim[d].in_stride);
 	}
 	p->acc = cg_var(g, ct, "acc");
-	LLVMBuildStore(g->b, p->max ? cg_load(g, p->dt, p->x, first) : cg_f32(g, 0), p->acc);
+	LLVMBuildStore(g->b, p->max ? cg_load(g, p->dt, p->x, first) : p->quant ? cg_i64(g, 0) : cg_f32(g, 0), p->acc);
 	tap_loops(g, p, 0, ninter, in_off);
 	LLVMValueRef v = LLVMBuildLoad2(g->b, ct, p->acc, "");
-	if (!p->max) {
+	if (p->quant) {
+		v = quant_avg(g, p, v, p->real, div, 0);
+	} else if (!p->max) {
 		LLVMValueRef fd = LLVMBuildSIToFP(g->b, LLVMBuildTrunc(g->b, div, g->t_i32, ""), g->t_f32, "");
 		v = LLVMBuildFDiv(g->b, v, fd, "");
 	}
@@ -293,7 +371,8 @@ static void border_window(cg *g, pool *p, int ninter, LLVMValueRef in_off, LLVMV
 	cg_if(g, &s, LLVMBuildICmp(g->b, LLVMIntNE, real, cg_i64(g, 0), ""));
 	border_fold(g, p, ninter, in_off, out_off, div);
 	cg_else(g, &s);
-	cg_store(g, p->dt, p->y, out_off, ir_dtype_is_float(p->dt) ? cg_f32(g, 0) : cg_i64(g, 0));
+	LLVMValueRef empty = p->quant ? cg_i64(g, p->q.y_zero) : ir_dtype_is_float(p->dt) ? cg_f32(g, 0) : cg_i64(g, 0);
+	cg_store(g, p->dt, p->y, out_off, empty);
 	cg_endif(g, &s);
 }
 
@@ -371,11 +450,14 @@ int cg_k_pool(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
 	pool p = {.max = op->kind == IR_OP_MAXPOOL, .incl = ir_op_int(op, "count_include_pad", 0) != 0,
 		  .dt = in[0].type->dtype, .x = in[0].ptr, .y = out[0].ptr};
-	if (p.dt == IR_BOOL || (!p.max && !ir_dtype_is_float(p.dt)))
+	p.quant = !p.max && ir_op_is_quantized(g->g, op);
+	if (p.dt == IR_BOOL || (!p.max && !p.quant && !ir_dtype_is_float(p.dt)))
 		return cg_unsupported(g, op, "element type %s", ir_dtype_name(p.dt));
 	if (cg_numel(out[0].type) == 0)
 		return 0;
 	pool_geo(g, op, in[0].type, out[0].type, &p);
+	if (p.quant && quant_rules(g->g, op, &p) < 0)
+		return cg_unsupported(g, op, "a quantized AveragePool whose scales give a divisor no valid rule");
 	for (int i = 0; p.max && in[0].type->quant && i < p.n; i++)
 		if (p.dim[i].empty)
 			return cg_unsupported(g, op, "a quantized MaxPool window entirely in the padding");

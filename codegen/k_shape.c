@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "codegen/k_shape.h"
+#include "ir/requant.h"
 
 /* ---- elements ------------------------------------------------------------ */
 
@@ -354,16 +355,53 @@ int cg_k_transpose(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 	return 0;
 }
 
+/*
+** Operand k of a quantized Concat whose parameters differ from the
+** result's (docs/ir.md): each element q becomes clamp(z_y + floor(((q -
+** z_k) M_k + 2^(S_k-1)) / 2^S_k)), the interpreter's rule, in i64.  The
+** operand is outer runs of its slab (dims from axis on) that land at
+** offset at * inner of the result's slabs.
+*/
+static void concat_requant(cg *g, const ir_qop *p, int k, const cg_buf *x, const cg_buf *y, int axis, int64_t at)
+{
+	int64_t outer = 1, inner = 1;
+	for (int i = 0; i < axis; i++)
+		outer *= y->type->dims[i];
+	for (int i = axis + 1; i < y->type->rank; i++)
+		inner *= y->type->dims[i];
+	int64_t run = x->type->dims[axis] * inner, yrun = y->type->dims[axis] * inner;
+	ir_requant r = p->rq[k];
+	cg_loop lo, lj;
+	LLVMValueRef o = cg_fori(g, &lo, 0, outer, 1), j = cg_fori(g, &lj, 0, run, 1);
+	LLVMValueRef v = cg_load(g, x->type->dtype, x->ptr, kv_madd(g, j, o, run));
+	v = LLVMBuildSub(g->b, v, cg_i64(g, p->in_zero[k]), "");
+	v = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, v, cg_i64(g, r.mult), ""), cg_i64(g, (int64_t)1 << (r.shift - 1)), "");
+	v = LLVMBuildAdd(g->b, LLVMBuildAShr(g->b, v, cg_i64(g, r.shift), ""), cg_i64(g, p->y_zero), "");
+	v = cg_smin(g, cg_smax(g, v, cg_i64(g, p->lo)), cg_i64(g, p->hi));
+	cg_store(g, y->type->dtype, y->ptr, kv_madd(g, kv_madd(g, j, o, yrun), cg_i64(g, at), inner), v);
+	cg_endfor(g, &lj);
+	cg_endfor(g, &lo);
+}
+
 int cg_k_concat(cg *g, const ir_op *op, const cg_buf *in, const cg_buf *out)
 {
 	const ir_type *y = out[0].type;
 	int axis = norm_axis(ir_op_int(op, "axis", 0), y->rank);
 	int64_t at = 0;
+	ir_qop p;
+	bool have_p = false;
 	for (int k = 0; k < op->n_in; k++) {
-		kview v = kv_plain(y, in[k].type);
-		v.d0 = at * v.ds[axis];
+		if (y->quant && !ir_quant_equal(in[k].type->quant, y->quant)) {
+			if (!have_p && ir_qop_params(g->g, op, &p) < 0)
+				return cg_unsupported(g, op, "an invalid quantized form (not verified?)");
+			have_p = true;
+			concat_requant(g, &p, k, &in[k], &out[0], axis, at);
+		} else {
+			kview v = kv_plain(y, in[k].type);
+			v.d0 = at * v.ds[axis];
+			kv_emit(g, y->dtype, out[0].ptr, in[k].ptr, &v);
+		}
 		at += in[k].type->dims[axis];
-		kv_emit(g, y->dtype, out[0].ptr, in[k].ptr, &v);
 	}
 	return 0;
 }

@@ -180,6 +180,48 @@ def quant_elt_cases(rng):
         b = "  %%hi = const i8[] %s [60]\n" % xq
         return b, "Clip %%x, _, %%hi : %s %s" % (ty("i8", [5, 12]), xq)
     yield elt_case(rng, "qclip_int_hi", "i8", [5, 12], clipi, "i8", [5, 12])
+    yield from quant_avg_concat_cases(rng)
+
+
+def quant_avg_concat_cases(rng):
+    """AveragePool: border windows of every divisor (excluded and included
+    padding), exact ties (m = 1/4), 1-D, and a kernel of 81 taps (the
+    divisor's rule from a run-time table); Concat: operands requantized to
+    the result's parameters beside ones copied, on several axes."""
+    def avg(attrs, shape, sy, yz, y_dt="i8"):
+        return lambda rng, xq: ("", "AveragePool %%x {%s} : %s %s" % (attrs, ty(y_dt, shape), q1(sy, yz)))
+    yield elt_case(rng, "qavg_3x3s2p1", "i8", [1, 4, 9, 10],
+                   avg("kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]", [1, 4, 5, 5], 0.017, 4),
+                   "i8", [1, 4, 5, 5])
+    yield elt_case(rng, "qavg_incl_u8", "u8", [2, 3, 7, 7],
+                   avg("kernel_shape = [3, 3], pads = [1, 1, 1, 1], count_include_pad = 1", [2, 3, 7, 7], 0.03,
+                       100, "u8"), "u8", [2, 3, 7, 7])
+    yield elt_case(rng, "qavg_ties", "i8", [1, 2, 6, 6],
+                   avg("kernel_shape = [2, 2], strides = [2, 2]", [1, 2, 3, 3], 0.04, 0), "i8", [1, 2, 3, 3],
+                   sx=0.04, xz=0)
+    yield elt_case(rng, "qavg_1d", "u8", [2, 3, 11],
+                   avg("kernel_shape = [3], pads = [2, 1]", [2, 3, 12], 0.05, 120, "u8"), "u8", [2, 3, 12])
+    yield elt_case(rng, "qavg_k81", "i8", [1, 2, 10, 10],
+                   avg("kernel_shape = [9, 9], pads = [4, 4, 4, 4], strides = [3, 3]", [1, 2, 4, 4], 0.006, -7),
+                   "i8", [1, 2, 4, 4])
+
+    def concat(axis, x_shape, c_dt, c_shape, cq, y_dt, y_shape, yq):
+        def body(rng, xq):
+            c = rand(rng, c_dt, c_shape)
+            b = "  %%c = const %s %s %s\n" % (ty(c_dt, c_shape), cq, ints(c))
+            return b, "Concat %%x, %%c, %%x {axis = %d} : %s %s" % (axis, ty(y_dt, y_shape), yq(xq))
+        return body
+    # x (scale 0.02, zero -5) requantized; c has the result's parameters.
+    yield elt_case(rng, "qcat_ch", "i8", [1, 3, 4, 5],
+                   concat(1, [1, 3, 4, 5], "i8", [1, 2, 4, 5], q1(0.03, 2), "i8", [1, 8, 4, 5],
+                          lambda xq: q1(0.03, 2)), "i8", [1, 8, 4, 5])
+    # Result with x's parameters: x copied, c requantized.
+    yield elt_case(rng, "qcat_last", "i8", [2, 3, 4],
+                   concat(2, [2, 3, 4], "i8", [2, 3, 7], q1(0.011, 30), "i8", [2, 3, 15],
+                          lambda xq: xq), "i8", [2, 3, 15])
+    yield elt_case(rng, "qcat_axis0", "u8", [2, 5],
+                   concat(0, [2, 5], "u8", [3, 5], q1(0.5, 7), "u8", [7, 5],
+                          lambda xq: q1(0.07, 60)), "u8", [7, 5])
 
 
 def cases():
