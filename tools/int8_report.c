@@ -14,6 +14,8 @@
 #include "tools/int8_report.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "interp/interp.h"
@@ -197,19 +199,48 @@ static const char *op_label(const ir_op *op)
 	return op->name ? op->name : ir_op_name(op->kind);
 }
 
+/* v's shape as "1x16x112x112" into buf (truncated to n bytes). */
+static const char *shape_text(const ir_graph *g, ir_val v, char *buf, size_t n)
+{
+	const ir_type *t = ir_type_of(g, v);
+	size_t at = 0;
+	buf[0] = 0;
+	for (int i = 0; i < t->rank && at < n; i++) {
+		int w = snprintf(buf + at, n - at, "%s%lld", i ? "x" : "", (long long)t->dims[i]);
+		at += w > 0 ? (size_t)w : 0;
+	}
+	return t->rank ? buf : "scalar";
+}
+
+/* Bytes of v's activation in the int8 program, and as f32 in the float model. */
+static void act_bytes(const ir_graph *g, ir_val v, int64_t *f32, int64_t *q)
+{
+	const ir_type *t = ir_type_of(g, v);
+	int64_t n = 1;
+	for (int i = 0; i < t->rank; i++)
+		n = t->dims[i] > 0 && n <= INT64_MAX / 4 / t->dims[i] ? n * t->dims[i] : 0;
+	*f32 = 4 * n;
+	*q = ir_type_bytes(t, q) < 0 ? 0 : *q;
+}
+
 void int8_report_print(const int8_report *rep, FILE *f)
 {
 	const ir_graph *q = rep->q;
+	char shape[64];
 	fprintf(f, "int8 report: %lld calibration sample(s), the int8 program against the float model\n",
 		(long long)rep->samples);
-	fprintf(f, "  %-40s %-18s %12s %12s\n", "layer", "op", "MACs", "SQNR dB");
+	fprintf(f, "  %-40s %-18s %12s %12s  %-18s %10s    %s\n", "layer", "op", "MACs", "SQNR dB", "result",
+		"bytes f32", "int8");
 	for (uint32_t i = 0; rep->samples && i < q->n_ops; i++) {
 		const ir_op *op = q->ops[i];
 		ir_val v = op->n_out ? op->out[0] : IR_NOVAL;
+		int64_t bf, bq;
 		if (!v || !rep->match[v])
 			continue;
-		fprintf(f, "  %-40.40s %-18s %12lld %12.2f\n", op_label(op), ir_op_name(op->kind),
-			(long long)op_macs(q, op), sqnr_db(&rep->layer[v]));
+		act_bytes(q, v, &bf, &bq);
+		fprintf(f, "  %-40.40s %-18s %12lld %12.2f  %-18s %10lld -> %lld\n", op_label(op), ir_op_name(op->kind),
+			(long long)op_macs(q, op), sqnr_db(&rep->layer[v]), shape_text(q, v, shape, sizeof shape),
+			(long long)bf, (long long)bq);
 	}
 	for (uint32_t k = 0; rep->samples && k < q->n_outputs; k++) {
 		const int8_report_acc *a = &rep->out[k];
@@ -259,6 +290,13 @@ int int8_report_json(const int8_report *rep, const quant_stats *st, FILE *f)
 			continue;
 		fputs(first ? "\n      {\"name\": " : ",\n      {\"name\": ", f);
 		json_name(f, op_label(op));
+		int64_t bf, bq;
+		act_bytes(q, v, &bf, &bq);
+		const ir_type *t = ir_type_of(q, v);
+		fputs(", \"shape\": [", f);
+		for (int d = 0; d < t->rank; d++)
+			fprintf(f, "%s%lld", d ? ", " : "", (long long)t->dims[d]);
+		fprintf(f, "], \"bytes_float\": %lld, \"bytes_int8\": %lld", (long long)bf, (long long)bq);
 		fprintf(f, ", \"op\": \"%s\", \"macs\": %lld, \"sqnr_db\": ", ir_op_name(op->kind),
 			(long long)op_macs(q, op));
 		json_num(f, sqnr_db(&rep->layer[v]));
