@@ -366,9 +366,15 @@ int pass_quant_fold(ir_graph *g, pass_stats *st)
 	int64_t copies = unshare_consts(g);
 	index_users(&f);
 	annotate(&f);
-	for (uint32_t i = 0; i < g->n_ops; i++)
-		if (!g->ops[i]->dead)
-			fold_op(&f, g->ops[i]);
+	/* Over a copy of the op list: a quantized bias is a new constant at the
+	** front, which shifts g->ops (walking g->ops itself revisited the op
+	** whose fold failed, adding a constant each time, without end). */
+	uint32_t n = g->n_ops;
+	ir_op **ops = ir_alloc_array(g->ctx, (size_t)n + 1, sizeof *ops);
+	memcpy(ops, g->ops, (size_t)n * sizeof *ops);
+	for (uint32_t i = 0; i < n; i++)
+		if (!ops[i]->dead)
+			fold_op(&f, ops[i]);
 	for (uint32_t i = 0; i < g->n_ops; i++)
 		if (!g->ops[i]->dead)
 			drop_pair(&f, g->ops[i]);
