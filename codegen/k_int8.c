@@ -327,6 +327,48 @@ LLVMValueRef i8_rq_tables(cg *g, const i8_rq *rq, int64_t n, int64_t np)
 	return cg_const_bytes(g, t, 2 * np * 4, "rq");
 }
 
+/*
+** The high-word form of the rule, for S >= 33.  With P = v M (|P| < 2^62),
+** h = floor(P / 2^32) (the high word of P as an i64) and k = S - 33:
+**     zero + floor((P + 2^(S-1)) / 2^S) = floor((floor(h / 2^k) + 1 + 2 zero) / 2)
+** exactly: 2^(S-1) is a multiple of 2^32, floors of divisions by powers of
+** two compose, and 2 zero is even.  h is in [-2^30, 2^30), so every step
+** is i32 arithmetic, and a layer's tables are M (i32) and k (one byte) per
+** channel.  No tie correction: it would need the low word.  A rule with
+** M = 0 gives zero for any S: it takes S = 33.
+*/
+static int hi_k(const i8_rq *r)
+{
+	return (r->mult == 0 && r->shift < 33 ? 33 : r->shift) - 33;
+}
+
+bool i8_rq_hi_word(const i8_rq *rq, int64_t n, bool ties_even)
+{
+	if (ties_even)
+		return false;
+	for (int64_t i = 0; i < n; i++)
+		if (hi_k(&rq[i]) < 0 || hi_k(&rq[i]) > 29)
+			return false;
+	return true;
+}
+
+int64_t i8_rq_hi_eval(const i8_rq *r, int32_t zero, int32_t v, int64_t *sum)
+{
+	*sum = floor_shift(floor_shift((int64_t)v * r->mult, 32), hi_k(r)) + 1 + 2 * (int64_t)zero;
+	return floor_shift(*sum, 1);
+}
+
+LLVMValueRef i8_rq_hi_tables(cg *g, const i8_rq *rq, int64_t n, int64_t np)
+{
+	uint8_t *t = ir_alloc_array(g->c, (size_t)(5 * np) + 1, 1);
+	for (int64_t i = 0; i < np; i++) {
+		i8_rq r = i < n ? rq[i] : (i8_rq){0, 33};
+		memcpy(t + 4 * i, &r.mult, 4);
+		t[4 * np + i] = (uint8_t)hi_k(&r);
+	}
+	return cg_const_bytes(g, t, 5 * np, "rq.hi");
+}
+
 /* ---- requantization in emitted code ---------------------------------------------------------- */
 
 /* n lanes of an i32 table from element c on, or (one) element c in every lane. */
@@ -382,6 +424,65 @@ static LLVMValueRef rq_apply(cg *g, const i8_epi *e, LLVMValueRef v, LLVMValueRe
 	return ismax(g, ismin(g, q, iconst(v32, e->hi)), iconst(v32, e->lo));
 }
 
+/* The even lanes of x (<n x i32>, odd lanes first when odd) as n/2 i64
+** lanes, sign-extended in the form x86 selects pmuldq for (an
+** arithmetic shift of i64 lanes is no instruction on AVX2: LLVM expands
+** it before it can see the multiply's operands are 32-bit). */
+static LLVMValueRef lanes_i64(cg *g, LLVMValueRef x, int n, bool odd)
+{
+	LLVMBuilderRef b = g->b;
+	LLVMTypeRef h64 = vec(g->t_i64, n / 2);
+	if (odd) {
+		LLVMValueRef idx[16];
+		for (int i = 0; i < n; i++)
+			idx[i] = cg_i32(g, i | 1);
+		x = LLVMBuildShuffleVector(b, x, LLVMGetPoison(LLVMTypeOf(x)), LLVMConstVector(idx, (unsigned)n), "");
+	}
+	LLVMValueRef k32 = iconst(h64, 32);
+	return LLVMBuildAShr(b, LLVMBuildShl(b, LLVMBuildBitCast(b, x, h64, ""), k32, ""), k32, "");
+}
+
+/* The high word of v M (i32 lanes).  On x86 the even and odd lanes go
+** through one 32 x 32 -> 64 multiply each (pmuldq) and a blend, all
+** within 128-bit halves; elsewhere widening multiplies and a narrowing. */
+static LLVMValueRef mul_hi(cg *g, LLVMValueRef v, LLVMValueRef m, int n)
+{
+	LLVMBuilderRef b = g->b;
+	LLVMTypeRef v32 = vec(g->t_i32, n), v64 = vec(g->t_i64, n);
+	if (strncmp(LLVMGetTarget(g->mod), "x86_64", 6) || n % 2) {
+		LLVMValueRef p = LLVMBuildMul(b, LLVMBuildSExt(b, v, v64, ""), LLVMBuildSExt(b, m, v64, ""), "");
+		return LLVMBuildTrunc(b, LLVMBuildAShr(b, p, iconst(v64, 32), ""), v32, "");
+	}
+	LLVMValueRef pe = LLVMBuildMul(b, lanes_i64(g, v, n, false), lanes_i64(g, m, n, false), "");
+	LLVMValueRef po = LLVMBuildMul(b, lanes_i64(g, v, n, true), lanes_i64(g, m, n, true), "");
+	LLVMValueRef idx[16];
+	for (int i = 0; i < n; i++)
+		idx[i] = cg_i32(g, (i & ~1) + 1 + (i & 1) * n);
+	return LLVMBuildShuffleVector(b, LLVMBuildBitCast(b, pe, v32, ""), LLVMBuildBitCast(b, po, v32, ""),
+				      LLVMConstVector(idx, (unsigned)n), "");
+}
+
+/* rq_apply in the high-word form (i8_rq_hi_word). */
+static LLVMValueRef rq_apply_hi(cg *g, const i8_epi *e, LLVMValueRef v, LLVMValueRef c, bool one)
+{
+	LLVMBuilderRef b = g->b;
+	int n = (int)LLVMGetVectorSize(LLVMTypeOf(v));
+	LLVMTypeRef v32 = vec(g->t_i32, n);
+	LLVMValueRef m, k;
+	if (!e->hi_tab) {
+		m = iconst(v32, e->rq[0].mult);
+		k = iconst(v32, hi_k(&e->rq[0]));
+	} else {
+		m = tab_vec(g, e->hi_tab, c, n, one);
+		LLVMValueRef kp = i8_gep(g, g->t_i8, e->hi_tab, i8_add(g, c, 4 * e->rq_np));
+		k = one ? i8_splat(g, LLVMBuildZExt(b, i8_load(g, g->t_i8, kp), g->t_i32, ""), n)
+			: LLVMBuildZExt(b, i8_load(g, vec(g->t_i8, n), kp), v32, "");
+	}
+	LLVMValueRef q = LLVMBuildAShr(b, mul_hi(g, v, m, n), k, "");
+	q = LLVMBuildAShr(b, LLVMBuildAdd(b, q, iconst(v32, 1 + 2 * (int64_t)e->zero), ""), iconst(v32, 1), "");
+	return ismax(g, ismin(g, q, iconst(v32, e->hi)), iconst(v32, e->lo));
+}
+
 LLVMValueRef i8_epi_vec(cg *g, const i8_epi *e, LLVMValueRef acc, LLVMValueRef r, LLVMValueRef c,
 			bool one_channel)
 {
@@ -397,6 +498,8 @@ LLVMValueRef i8_epi_vec(cg *g, const i8_epi *e, LLVMValueRef acc, LLVMValueRef r
 	}
 	if (!e->rq)
 		return v;
+	if (e->hi_word)
+		return rq_apply_hi(g, e, v, c, one_channel);
 	if (e->acc_bound > 0)
 		v = ismax(g, ismin(g, v, iconst(v32, e->acc_bound)), iconst(v32, -e->acc_bound));
 	LLVMValueRef m, s;
@@ -593,16 +696,27 @@ static void tile(cg *g, const tile_ctx *x, LLVMValueRef r0, int mr)
 	LLVMTypeRef at = vec(g->t_i32, t->vl);
 	for (int r = 0; r < mr; r++)
 		base[r] = i8_gep(g, x->et, x->a->p, row_offset(g, x->a, i8_add(g, r0, r)));
+	/* The sums start from the channels' constant terms (i32 sums wrap,
+	** so the order of the additions does not matter). */
+	i8_epi e = *x->e;
 	for (int i = 0; i < mr * t->nv; i++) {
+		LLVMValueRef init = LLVMConstNull(at);
+		if (e.corr && e.swap)
+			init = tab_vec(g, e.corr, i8_add(g, r0, i / t->nv), t->vl, true);
+		else if (e.corr)
+			init = tab_vec(g, e.corr, i8_add(g, x->ch, (int64_t)(i % t->nv) * t->vl), t->vl, false);
 		acc[i] = cg_var(g, at, "acc");
-		LLVMBuildStore(g->b, LLVMConstNull(at), acc[i]);
+		LLVMBuildStore(g->b, init, acc[i]);
 	}
+	e.corr = NULL;
 	tile_k(g, x, mr, base, acc);
 	for (int v = 0; v < t->nv; v++) {
 		LLVMValueRef res[I8_MAX_MR];
 		LLVMValueRef c = i8_add(g, x->ch, (int64_t)v * t->vl);
-		for (int r = 0; r < mr; r++)
-			res[r] = i8_epi_vec(g, x->e, load_acc(g, acc[r * t->nv + v]), i8_add(g, r0, r), c, false);
+		for (int r = 0; r < mr; r++) {
+			LLVMValueRef a = load_acc(g, acc[r * t->nv + v]), row = i8_add(g, r0, r);
+			res[r] = e.swap ? i8_epi_vec(g, &e, a, c, row, true) : i8_epi_vec(g, &e, a, row, c, false);
+		}
 		tile_store(g, x, mr, r0, res, v);
 	}
 }

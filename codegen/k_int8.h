@@ -148,13 +148,31 @@ typedef struct i8_epi {
 	bool mult_uniform, shift_uniform;  /* one M, one S for every channel: rq[0]'s */
 	LLVMValueRef rq_tab;               /* else i8_rq_tables: [mult][shift], rq_np each */
 	int64_t rq_np;
+	/* The high-word form (i8_rq_hi_word): every rule has S >= 33 and no
+	** tie needs rounding to even.  hi_tab (when the rules differ) holds
+	** M as i32 then S - 33 as bytes, rq_np each. */
+	bool hi_word;
+	LLVMValueRef hi_tab;
 	int64_t acc_bound;
 	int32_t zero, lo, hi;
 	bool ties_even;
 	LLVMValueRef y;
 	int64_t y_rs, y_cs;
 	ir_dtype yt;                       /* i32, or the 8-bit result type */
+	/* The product is swapped: its rows are the channels (counted from
+	** 0) and its lanes pixels, so a vector of sums is one channel. */
+	bool swap;
 } i8_epi;
+
+/* Whether the high-word form applies to rq[0..n) (i8_epi.hi_word). */
+bool i8_rq_hi_word(const i8_rq *rq, int64_t n, bool ties_even);
+
+/* What the emitted high-word form computes for sum v (before the clamp);
+** *sum is its last i32 intermediate (for tests: it must fit). */
+int64_t i8_rq_hi_eval(const i8_rq *r, int32_t zero, int32_t v, int64_t *sum);
+
+/* Its tables [M as i32][S - 33 as a byte], padded with harmless rules to np. */
+LLVMValueRef i8_rq_hi_tables(cg *g, const i8_rq *rq, int64_t n, int64_t np);
 
 /* The run-time tables of rq[0..n), padded with harmless rules to np. */
 LLVMValueRef i8_rq_tables(cg *g, const i8_rq *rq, int64_t n, int64_t np);
@@ -256,6 +274,30 @@ typedef struct i8_plan {
 ** weights are held in registers). */
 #define I8_DW_MAX_TAPS 49
 
+/*
+** The flat depthwise form (k_int8_conv.c): the plane's rows follow one
+** another without a gap, so output (oy, ox) is position q = oy*Q + ox of
+** one long row and each tap a fixed offset from it.  Stride 1: the plane
+** is PW = ow + kw - 1 wide and Q = PW.  Stride 2: padded rows go
+** alternately to two half-planes of even width PW, Q = PW/2, and output q
+** reads element 2q (the pair of taps 2kp, 2kp + 1 at 2q + 2kp) of
+** half-plane ky % 2, row ky / 2.  Tiles of ng groups of outputs (2 vl for
+** stride 1: even and odd outputs; vl for stride 2) run over q across the
+** ends of rows; the outputs at ox >= ow are computed into a staging row
+** and dropped when it is copied out.
+*/
+typedef struct i8_dw_flat {
+	int64_t pitch, q;       /* PW and Q */
+	int ng;                 /* groups per tile */
+	int64_t tile, tiles;    /* outputs per tile, tiles per plane */
+	int64_t plane;          /* i16 elements per (half-)plane, reads included */
+	int64_t stage;          /* staging elements */
+} i8_dw_flat;
+
+/* The flat form's geometry for vectors of vl i32 lanes: 0, or -1 when it
+** does not apply (dilation, unequal strides, strides other than 1, 2). */
+int i8_dw_flat_geo(const i8_plan *p, int vl, i8_dw_flat *f);
+
 /* The plan of op for vectors of vec_bytes (0: a bound over targets): 0,
 ** or -1 when the fast kernels do not apply. */
 int i8_plan_of(const ir_graph *gr, const ir_op *op, int vec_bytes, i8_plan *p);
@@ -269,6 +311,7 @@ typedef struct i8_emit {
 	const i8_plan *p;
 	i8_tile t;
 	int32_t fill;                   /* the packed value of x = z_x: 0, or z_x' for signed bytes */
+	bool signed_x;                  /* the products see x as signed bytes x' (as sdot does) */
 	i8_epi e;
 } i8_emit;
 

@@ -69,7 +69,7 @@ void i8_make_epi(cg *g, i8_emit *m, const int64_t *wsum)
 	int64_t *corr = ir_alloc_array(g->c, (size_t)p->n + 1, sizeof *corr);
 	int64_t *rz = ir_alloc_array(g->c, (size_t)p->n + 1, sizeof *rz);
 	for (int64_t c = 0; c < p->n; c++) {
-		corr[c] = (p->bias ? p->bias[c] : 0) - (m->t.esz == 1 ? zs * wsum[c] : 0);
+		corr[c] = (p->bias ? p->bias[c] : 0) - (m->t.esz == 1 || m->signed_x ? zs * wsum[c] : 0);
 		rz[c] = p->rz[c];
 	}
 	i8_epi *e = &m->e;
@@ -82,7 +82,10 @@ void i8_make_epi(cg *g, i8_emit *m, const int64_t *wsum)
 	e->mult_uniform = p->mult_uniform;
 	e->shift_uniform = p->shift_uniform;
 	e->rq_np = np;
-	if (!p->mult_uniform || !p->shift_uniform)
+	e->hi_word = i8_rq_hi_word(p->rq, p->n, p->ties_even);
+	if (e->hi_word && (!p->mult_uniform || !p->shift_uniform))
+		e->hi_tab = i8_rq_hi_tables(g, p->rq, p->n, np);
+	else if (!p->mult_uniform || !p->shift_uniform)
 		e->rq_tab = i8_rq_tables(g, p->rq, p->n, np);
 	e->acc_bound = p->acc_bound;
 	e->zero = p->zero;
@@ -321,6 +324,119 @@ static void conv_gemm(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *out)
 	cg_endfor(g, &lb);
 }
 
+/* ---- convolution: 1 x 1 with few input channels, swapped ----------------------------------------------- */
+
+/*
+** A 1 x 1 conv (stride 1, no padding, one group) over few input channels
+** does few products per output, and the GEMM above then spends most of its
+** time requantizing and storing: its vectors hold channels, so each
+** channel's outputs leave 4 bytes at a time, spread over the output
+** planes.  Swapped, the GEMM's rows are the output channels and its lanes
+** pixels: a vector of sums is nr consecutive outputs of one channel (one
+** rule, one contiguous store).  The weights become the broadcast operand,
+** a constant table of i16 (x86 pmaddwd only, so twice their bytes: hence
+** the bound on the depth), and the activations the packed panels, as
+** signed bytes x' (u8 x is stored as x - 128): panel j holds pixels [j nr,
+** j nr + nr), step s the bytes of input channels 2s and 2s + 1
+** interleaved.  sum (x - z_x) W = sum x' W - z_x' sum W, in the bias.
+*/
+#define I8_SWAP_MAX_DEPTH 32
+
+/* Workspace bytes of the panels, or -1 when the swapped form does not apply. */
+static int64_t swap_bytes(const cg *g, const i8_emit *m)
+{
+	const i8_plan *p = m->p;
+	const i8_cgeo *x = &p->geo;
+	if ((m->t.isa != I8_AVX2 && m->t.isa != I8_SSE2) || p->kh != 1 || p->kw != 1 || p->sh != 1 ||
+	    p->sw != 1 || p->ph != 0 || p->pw != 0 || x->group != 1 || p->colsum || x->cg > I8_SWAP_MAX_DEPTH ||
+	    p->oh != p->ih || p->ow != p->iw)
+		return -1;
+	int64_t P = p->oh * p->ow, kp = (x->cg + 1) / 2 * 2, bytes = (P + m->t.nr - 1) / m->t.nr * m->t.nr * kp;
+	return bytes <= g->ws_size ? bytes : -1;
+}
+
+/* The panels of pixels [j nr, j nr + n) of image xb (n < nr: a last
+** partial panel, its other lanes 0). */
+static void swap_pack(cg *g, const i8_emit *m, LLVMValueRef xb, LLVMValueRef ws, LLVMValueRef j, int64_t n)
+{
+	const i8_plan *p = m->p;
+	int64_t P = p->oh * p->ow, nr = m->t.nr, steps = (p->geo.cg + 1) / 2, K = p->geo.cg;
+	LLVMValueRef pan = i8_gep(g, g->t_i8, ws, i8_mul(g, j, steps * nr * 2)), at = i8_mul(g, j, nr), idx[64];
+	LLVMTypeRef vb = LLVMVectorType(g->t_i8, (unsigned)nr);
+	LLVMValueRef flip = i8_splat(g, LLVMConstInt(g->t_i8, p->xt == IR_U8 ? 0x80 : 0, 0), (int)nr);
+	for (int64_t i = 0; i < nr; i++) {
+		idx[2 * i] = cg_i32(g, (int)i);
+		idx[2 * i + 1] = cg_i32(g, (int)(nr + i));
+	}
+	if (n < nr)
+		cg_memset(g, pan, 0, steps * nr * 2);
+	for (int64_t s = 0; s < steps; s++) {
+		LLVMValueRef v[2];
+		for (int u = 0; u < 2; u++) {
+			int64_t k = 2 * s + u;
+			LLVMValueRef src = i8_gep(g, g->t_i8, xb, i8_add(g, at, k * P));
+			if (k >= K || n < nr) {
+				v[u] = LLVMConstNull(vb);
+				for (int64_t i = 0; k < K && i < n; i++)
+					v[u] = LLVMBuildInsertElement(g->b, v[u], i8_load(g, g->t_i8, i8_gepc(g, g->t_i8, src, i)),
+								      cg_i32(g, (int)i), "");
+			} else {
+				v[u] = i8_load(g, vb, src);
+			}
+			v[u] = LLVMBuildXor(g->b, v[u], flip, "");
+		}
+		LLVMValueRef both = LLVMBuildShuffleVector(g->b, v[0], v[1], LLVMConstVector(idx, (unsigned)(2 * nr)), "");
+		i8_store(g, both, i8_gepc(g, g->t_i8, pan, s * nr * 2));
+	}
+}
+
+/* The weights as the i16 table [channel][depth rounded to pairs], with
+** their sums for the bias. */
+static LLVMValueRef swap_weights(cg *g, i8_emit *m)
+{
+	const i8_plan *p = m->p;
+	int64_t kp = (p->geo.cg + 1) / 2 * 2;
+	int16_t *t = ir_alloc_array(g->c, (size_t)(p->n * kp) + 1, sizeof *t);
+	int64_t *wsum = ir_alloc_array(g->c, (size_t)p->n + 1, sizeof *wsum);
+	for (int64_t c = 0; c < p->n; c++) {
+		wsum[c] = 0;
+		for (int64_t d = 0; d < kp; d++) {
+			t[c * kp + d] = conv_w_get(p, 0, 0, d, c);
+			wsum[c] += t[c * kp + d];
+		}
+	}
+	m->signed_x = true;
+	i8_make_epi(g, m, wsum);
+	return cg_const_bytes(g, t, p->n * kp * 2, "wsw");
+}
+
+static void conv_swapped(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *out)
+{
+	const i8_plan *p = m->p;
+	const i8_cgeo *x = &p->geo;
+	int64_t P = p->oh * p->ow, nr = m->t.nr, kp = (x->cg + 1) / 2 * 2, full = P / nr;
+	LLVMValueRef wt = swap_weights(g, m);
+	cg_loop lb, lj;
+	LLVMValueRef bi = cg_fori(g, &lb, 0, x->batch, 1);
+	LLVMValueRef xb = i8_gep(g, g->t_i8, in[0].ptr, i8_mul(g, bi, x->c * P));
+	if (full > 0) {
+		swap_pack(g, m, xb, g->ws, cg_fori(g, &lj, 0, full, 1), nr);
+		cg_endfor(g, &lj);
+	}
+	if (P % nr)
+		swap_pack(g, m, xb, g->ws, cg_i64(g, full), P % nr);
+	i8_rows a = {wt, p->n, p->n, 0, kp, 1, 1, 0, 0, kp / m->t.kg};
+	i8_wts w = {g->ws, P, kp * nr};
+	i8_epi e = m->e;
+	LLVMTypeRef yt = e.yt == IR_I32 ? g->t_i32 : g->t_i8;
+	e.y = i8_gep(g, yt, out[0].ptr, i8_mul(g, bi, x->m * P));
+	e.y_rs = P;
+	e.y_cs = 1;
+	e.swap = true;
+	i8_gemm(g, &m->t, &a, &w, &e, cg_i64(g, 0));
+	cg_endfor(g, &lb);
+}
+
 /* ---- convolution: depthwise ------------------------------------------------------------------------------ */
 
 /*
@@ -394,10 +510,12 @@ static void dw_tile(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef oy, L
 	}
 }
 
-/* The pmaddwd sums of ng groups of outputs from ox0 into acc: stride 2,
-** group v is outputs ox0 + v*vl + j; stride 1, acc[2v] the even and
-** acc[2v+1] the odd outputs of ox0 + v*2vl + (0 .. 2vl). */
-static void dw_pair_sums(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef base, int ng, LLVMValueRef *acc)
+/* The pmaddwd sums of ng groups of outputs into acc, kernel row ky
+** reading the plane from rows[ky] (the first output's first tap):
+** stride 2, group v is outputs v*vl + j; stride 1, acc[2v] the even and
+** acc[2v+1] the odd outputs of v*2vl + (0 .. 2vl). */
+static void dw_pair_sums(cg *g, const i8_emit *m, const dw_ctx *d, const LLVMValueRef *rows, int ng,
+			 LLVMValueRef *acc)
 {
 	const i8_plan *p = m->p;
 	int vl = d->vl, na = p->sw == 1 ? 2 * ng : ng;
@@ -407,11 +525,26 @@ static void dw_pair_sums(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef 
 	for (int64_t ky = 0; ky < p->kh; ky++)
 		for (int64_t q = 0; q < d->np; q++)
 			for (int a = 0; a < na; a++) {
-				int64_t off = ky * p->dh * p->PW + 2 * q +
-					      (p->sw == 1 ? (int64_t)(a / 2) * 2 * vl + a % 2 : (int64_t)a * 2 * vl);
-				LLVMValueRef xv = i8_load(g, v16, i8_gepc(g, g->t_i16, base, off));
+				int64_t off = 2 * q + (p->sw == 1 ? (int64_t)(a / 2) * 2 * vl + a % 2 : (int64_t)a * 2 * vl);
+				LLVMValueRef xv = i8_load(g, v16, i8_gepc(g, g->t_i16, rows[ky], off));
 				acc[a] = LLVMBuildAdd(g->b, acc[a], i8_pmaddwd(g, &m->t, xv, d->wp[ky * d->np + q]), "");
 			}
+}
+
+/* The ng groups' results (dw_pair_sums) as one vector of outputs in order. */
+static LLVMValueRef dw_pair_result(cg *g, const i8_emit *m, const dw_ctx *d, const LLVMValueRef *acc, int v)
+{
+	LLVMValueRef idx[32];
+	int vl = d->vl;
+	if (m->p->sw != 1)
+		return i8_epi_vec(g, &m->e, acc[v], NULL, d->ch, true);
+	for (int j = 0; j < vl; j++) {
+		idx[2 * j] = cg_i32(g, j);
+		idx[2 * j + 1] = cg_i32(g, vl + j);
+	}
+	LLVMValueRef e = i8_epi_vec(g, &m->e, acc[2 * v], NULL, d->ch, true);
+	LLVMValueRef o = i8_epi_vec(g, &m->e, acc[2 * v + 1], NULL, d->ch, true);
+	return LLVMBuildShuffleVector(g->b, e, o, LLVMConstVector(idx, (unsigned)(2 * vl)), "");
 }
 
 /* ng groups of outputs of row oy from ox0 (see dw_pair_sums). */
@@ -419,25 +552,16 @@ static void dw_pair_tile(cg *g, const i8_emit *m, const dw_ctx *d, LLVMValueRef 
 {
 	const i8_plan *p = m->p;
 	int vl = d->vl;
-	LLVMValueRef acc[8], idx[32];
+	LLVMValueRef acc[8], rows[I8_DW_MAX_TAPS];
 	LLVMValueRef row = LLVMBuildNSWAdd(g->b, i8_mul(g, oy, p->sh * p->PW), i8_mul(g, ox0, p->sw), "");
-	dw_pair_sums(g, m, d, i8_gep(g, g->t_i16, d->plane, row), ng, acc);
+	for (int64_t ky = 0; ky < p->kh; ky++)
+		rows[ky] = i8_gep(g, g->t_i16, d->plane, i8_add(g, row, ky * p->dh * p->PW));
+	dw_pair_sums(g, m, d, rows, ng, acc);
 	LLVMTypeRef yt = m->e.yt == IR_I32 ? g->t_i32 : g->t_i8;
 	LLVMValueRef yrow = LLVMBuildNSWAdd(g->b, i8_mul(g, oy, p->ow), ox0, "");
-	for (int j = 0; j < vl; j++) {
-		idx[2 * j] = cg_i32(g, j);
-		idx[2 * j + 1] = cg_i32(g, vl + j);
-	}
 	for (int v = 0; v < ng; v++) {
-		LLVMValueRef r;
+		LLVMValueRef r = dw_pair_result(g, m, d, acc, v);
 		int64_t at = (int64_t)v * (p->sw == 1 ? 2 * vl : vl);
-		if (p->sw == 1) {
-			LLVMValueRef e = i8_epi_vec(g, &m->e, acc[2 * v], NULL, d->ch, true);
-			LLVMValueRef o = i8_epi_vec(g, &m->e, acc[2 * v + 1], NULL, d->ch, true);
-			r = LLVMBuildShuffleVector(g->b, e, o, LLVMConstVector(idx, (unsigned)(2 * vl)), "");
-		} else {
-			r = i8_epi_vec(g, &m->e, acc[v], NULL, d->ch, true);
-		}
 		i8_store_lanes(g, r, m->e.yt, i8_gep(g, yt, d->y, i8_add(g, yrow, at)), 1,
 			       (int)LLVMGetVectorSize(LLVMTypeOf(r)));
 	}
@@ -486,55 +610,34 @@ static void dw_channel(cg *g, const i8_emit *m, const dw_ctx *d)
 	cg_endfor(g, &ly);
 }
 
-/* The channel's tap pairs as <2vl x i16> splats, from the i32 pair table
-** (wpair: [channel][ky][pair], low half w[kx], high half w[kx+1] or 0). */
-static void dw_pair_weights(cg *g, const i8_emit *m, dw_ctx *d, LLVMValueRef wpair)
+/* The channel's tap pairs as <2vl x i16> splats of (w[kx], w[kx+1]), a
+** row's odd last tap with 0, from the i16 tap table ([channel][tap]): two
+** adjacent taps are one little-endian i32 (pairs exist on x86 only). */
+static void dw_pair_weights(cg *g, const i8_emit *m, dw_ctx *d, LLVMValueRef tab)
 {
-	int64_t n = m->p->kh * d->np;
+	const i8_plan *p = m->p;
 	LLVMTypeRef v16 = LLVMVectorType(g->t_i16, (unsigned)(2 * d->vl));
-	for (int64_t t = 0; t < n; t++) {
-		LLVMValueRef wp = i8_gep(g, g->t_i32, wpair, i8_add(g, i8_mul(g, d->ch, n), t));
-		d->wp[t] = LLVMBuildBitCast(g->b, i8_splat(g, i8_load(g, g->t_i32, wp), d->vl), v16, "");
-	}
+	LLVMValueRef base = i8_gep(g, g->t_i16, tab, i8_mul(g, d->ch, p->kh * p->kw));
+	for (int64_t ky = 0; ky < p->kh; ky++)
+		for (int64_t q = 0; q < d->np; q++) {
+			LLVMValueRef at = i8_gepc(g, g->t_i16, base, ky * p->kw + 2 * q), w;
+			if (2 * q + 1 < p->kw)
+				w = i8_load(g, g->t_i32, at);
+			else
+				w = LLVMBuildZExt(g->b, i8_load(g, g->t_i16, at), g->t_i32, "");
+			d->wp[ky * d->np + q] = LLVMBuildBitCast(g->b, i8_splat(g, w, d->vl), v16, "");
+		}
 }
 
-/* The channel's single taps as <vl x i32> splats: from the i16 tap table
-** ([channel][tap]), or with pairs from the pair table (a tap is the low
-** or high half of its pair). */
+/* The channel's single taps as <vl x i32> splats, from the i16 tap table. */
 static void dw_tap_weights(cg *g, const i8_emit *m, dw_ctx *d, LLVMValueRef tab)
 {
 	const i8_plan *p = m->p;
 	int64_t taps = p->kh * p->kw;
 	for (int64_t t = 0; t < taps; t++) {
-		LLVMValueRef w;
-		if (d->pairs) {
-			int64_t ky = t / p->kw, kx = t % p->kw;
-			LLVMValueRef at = i8_add(g, i8_mul(g, d->ch, p->kh * d->np), ky * d->np + kx / 2);
-			LLVMValueRef pr = i8_load(g, g->t_i32, i8_gep(g, g->t_i32, tab, at));
-			if (kx % 2 == 0)
-				pr = LLVMBuildShl(g->b, pr, cg_i32(g, 16), "");
-			w = LLVMBuildAShr(g->b, pr, cg_i32(g, 16), "");
-		} else {
-			LLVMValueRef wp = i8_gep(g, g->t_i16, tab, i8_add(g, i8_mul(g, d->ch, taps), t));
-			w = LLVMBuildSExt(g->b, i8_load(g, g->t_i16, wp), g->t_i32, "");
-		}
-		d->w[t] = i8_splat(g, w, d->vl);
+		LLVMValueRef wp = i8_gep(g, g->t_i16, tab, i8_add(g, i8_mul(g, d->ch, taps), t));
+		d->w[t] = i8_splat(g, LLVMBuildSExt(g->b, i8_load(g, g->t_i16, wp), g->t_i32, ""), d->vl);
 	}
-}
-
-/* The pair table of every channel (dw_pair_weights), from the i16 taps wt. */
-static LLVMValueRef dw_pair_table(cg *g, const i8_plan *p, const int16_t *wt, int64_t np)
-{
-	int64_t taps = p->kh * p->kw, n = p->n * p->kh * np;
-	uint32_t *pt = ir_alloc_array(g->c, (size_t)n + 1, sizeof *pt);
-	for (int64_t c = 0; c < p->n; c++)
-		for (int64_t ky = 0; ky < p->kh; ky++)
-			for (int64_t q = 0; q < np; q++) {
-				const int16_t *w = wt + c * taps + ky * p->kw;
-				uint16_t lo = (uint16_t)w[2 * q], hi = 2 * q + 1 < p->kw ? (uint16_t)w[2 * q + 1] : 0;
-				pt[(c * p->kh + ky) * np + q] = (uint32_t)lo | (uint32_t)hi << 16;
-			}
-	return cg_const_bytes(g, pt, n * 4, "wdwp");
 }
 
 /* Input channel xc into the plane's interior, minus the zero point. */
@@ -556,6 +659,89 @@ static void dw_fill(cg *g, const i8_emit *m, LLVMValueRef plane, LLVMValueRef xc
 	cg_endfor(g, &ly);
 }
 
+/* Input channel xc into the flat plane(s) (i8_dw_flat), minus the zero
+** point: padded row r at row r (stride 1), or row r/2 of half-plane r%2. */
+static void dw_flat_fill(cg *g, const i8_emit *m, const i8_dw_flat *f, LLVMValueRef plane, LLVMValueRef xc)
+{
+	const i8_plan *p = m->p;
+	int64_t s = p->sw, ph = (p->oh - 1) * s + p->kh;
+	int64_t rows = p->ih < ph - p->ph ? p->ih : ph - p->ph;
+	int64_t cols = p->iw < f->pitch - p->pw ? p->iw : f->pitch - p->pw;
+	if (rows <= 0 || cols <= 0)
+		return;
+	cg_loop ly, lx;
+	LLVMValueRef iy = cg_fori(g, &ly, 0, rows, 1), r = i8_add(g, iy, p->ph), at;
+	if (s == 1) {
+		at = i8_mul(g, r, f->pitch);
+	} else {
+		LLVMValueRef two = cg_i64(g, 2);
+		at = LLVMBuildNSWAdd(g->b, i8_mul(g, LLVMBuildURem(g->b, r, two, ""), f->plane),
+				     i8_mul(g, LLVMBuildUDiv(g->b, r, two, ""), f->pitch), "");
+	}
+	at = i8_add(g, at, p->pw);
+	LLVMValueRef ix = cg_fori(g, &lx, 0, cols, 1);
+	LLVMValueRef v = i8_load(g, g->t_i8, i8_gep(g, g->t_i8, xc, LLVMBuildNSWAdd(g->b, i8_mul(g, iy, p->iw), ix, "")));
+	i8_emit wide = *m;
+	wide.t.esz = 2;
+	i8_store(g, i8_pack_x(g, &wide, v), i8_gep(g, g->t_i16, plane, LLVMBuildNSWAdd(g->b, at, ix, "")));
+	cg_endfor(g, &lx);
+	cg_endfor(g, &ly);
+}
+
+/* Output channel d->ch in the flat form: every tile into the staging row,
+** then its rows' first ow outputs to y. */
+static void dw_flat_channel(cg *g, const i8_emit *m, const dw_ctx *d, const i8_dw_flat *f, LLVMValueRef stage)
+{
+	const i8_plan *p = m->p;
+	int64_t gw = p->sw == 1 ? 2 * d->vl : d->vl, es = m->e.yt == IR_I32 ? 4 : 1;
+	LLVMTypeRef yt = es == 4 ? g->t_i32 : g->t_i8;
+	LLVMValueRef acc[8], rows[I8_DW_MAX_TAPS];
+	cg_loop lt, ly;
+	LLVMValueRef t = f->tiles > 1 ? cg_fori(g, &lt, 0, f->tiles, 1) : cg_i64(g, 0), q0 = i8_mul(g, t, f->tile);
+	for (int64_t ky = 0; ky < p->kh; ky++) {
+		LLVMValueRef off = p->sw == 1 ? i8_add(g, q0, ky * f->pitch)
+					      : i8_add(g, i8_mul(g, q0, 2), ky % 2 * f->plane + ky / 2 * f->pitch);
+		rows[ky] = i8_gep(g, g->t_i16, d->plane, off);
+	}
+	dw_pair_sums(g, m, d, rows, f->ng, acc);
+	for (int v = 0; v < f->ng; v++) {
+		LLVMValueRef r = dw_pair_result(g, m, d, acc, v);
+		i8_store_lanes(g, r, m->e.yt, i8_gep(g, yt, stage, i8_add(g, q0, v * gw)), 1,
+			       (int)LLVMGetVectorSize(LLVMTypeOf(r)));
+	}
+	if (f->tiles > 1)
+		cg_endfor(g, &lt);
+	LLVMValueRef oy = cg_fori(g, &ly, 0, p->oh, 1);
+	cg_memcpy(g, i8_gep(g, g->t_i8, d->y, i8_mul(g, oy, p->ow * es)),
+		  i8_gep(g, g->t_i8, stage, i8_mul(g, oy, f->q * es)), p->ow * es);
+	cg_endfor(g, &ly);
+}
+
+/* The flat form (i8_dw_flat) of conv_depthwise: x86 tap pairs only. */
+static void conv_dw_flat(cg *g, i8_emit *m, dw_ctx *d, const i8_dw_flat *f, const cg_buf *in, const cg_buf *out,
+			 LLVMValueRef wtab)
+{
+	const i8_plan *p = m->p;
+	const i8_cgeo *x = &p->geo;
+	LLVMValueRef stage = i8_gep(g, g->t_i8, g->ws, cg_i64(g, i8_ws_bytes(f->plane * 2 * p->sw)));
+	cg_memset(g, d->plane, 0, f->plane * 2 * p->sw);
+	cg_loop lb, lc, lm;
+	LLVMValueRef bi = cg_fori(g, &lb, 0, x->batch, 1), ci = cg_fori(g, &lc, 0, x->c, 1);
+	LLVMValueRef img = LLVMBuildNSWAdd(g->b, i8_mul(g, bi, x->c), ci, "");
+	dw_flat_fill(g, m, f, d->plane, i8_gep(g, g->t_i8, in[0].ptr, i8_mul(g, img, x->in_sz)));
+	LLVMValueRef mm = x->mg > 1 ? cg_fori(g, &lm, 0, x->mg, 1) : cg_i64(g, 0);
+	d->ch = LLVMBuildNSWAdd(g->b, i8_mul(g, ci, x->mg), mm, "");
+	dw_pair_weights(g, m, d, wtab);
+	LLVMTypeRef yt = m->e.yt == IR_I32 ? g->t_i32 : g->t_i8;
+	d->y = i8_gep(g, yt, out[0].ptr, i8_mul(g, LLVMBuildNSWAdd(g->b, i8_mul(g, bi, x->m), d->ch, ""),
+						 p->oh * p->ow));
+	dw_flat_channel(g, m, d, f, stage);
+	if (x->mg > 1)
+		cg_endfor(g, &lm);
+	cg_endfor(g, &lc);
+	cg_endfor(g, &lb);
+}
+
 static void conv_depthwise(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *out)
 {
 	const i8_plan *p = m->p;
@@ -571,11 +757,17 @@ static void conv_depthwise(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *ou
 	dw_ctx d = {.plane = g->ws};
 	d.vl = g->vec_bytes / 4 < 1 ? 1 : g->vec_bytes / 4 > 16 ? 16 : g->vec_bytes / 4;
 	d.np = (p->kw + 1) / 2;
-	d.pairs = (m->t.isa == I8_AVX2 || m->t.isa == I8_SSE2) && d.vl * 4 == (m->t.isa == I8_AVX2 ? 32 : 16) &&
-		  p->dw == 1 && (p->sw == 1 || p->sw == 2) && p->kh * d.np <= DW_PAIR_MAX_TAPS &&
-		  p->ow >= (p->sw == 1 ? 2 * d.vl : d.vl);   /* a row holds a whole pair tile */
-	/* One table in the object: the pairs, or the taps (i16). */
-	LLVMValueRef wtab = d.pairs ? dw_pair_table(g, p, wt, d.np) : cg_const_bytes(g, wt, p->n * taps * 2, "wdw");
+	bool pair_isa = (m->t.isa == I8_AVX2 || m->t.isa == I8_SSE2) && d.vl * 4 == (m->t.isa == I8_AVX2 ? 32 : 16) &&
+			p->dw == 1 && (p->sw == 1 || p->sw == 2) && p->kh * d.np <= DW_PAIR_MAX_TAPS;
+	d.pairs = pair_isa && p->ow >= (p->sw == 1 ? 2 * d.vl : d.vl);   /* a row holds a whole pair tile */
+	i8_dw_flat f;
+	bool flat = pair_isa && i8_dw_flat_geo(p, d.vl, &f) == 0 &&
+		    g->ws_size >= i8_ws_bytes(f.plane * 2 * p->sw) + i8_ws_bytes(f.stage * 4);
+	LLVMValueRef wtab = cg_const_bytes(g, wt, p->n * taps * 2, "wdw");
+	if (flat) {
+		conv_dw_flat(g, m, &d, &f, in, out, wtab);
+		return;
+	}
 	cg_memset(g, d.plane, 0, p->PH * p->PW * 2);
 	cg_loop lb, lc, lm;
 	LLVMValueRef bi = cg_fori(g, &lb, 0, x->batch, 1), ci = cg_fori(g, &lc, 0, x->c, 1);
@@ -599,6 +791,8 @@ void i8_emit_conv(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *out)
 {
 	if (m->p->depthwise)
 		conv_depthwise(g, m, in, out);
+	else if (swap_bytes(g, m) >= 0)
+		conv_swapped(g, m, in, out);
 	else
 		conv_gemm(g, m, in, out);
 }

@@ -231,6 +231,25 @@ static void weight_offsets(ir_ctx *c, i8_plan *p)
 
 /* ---- shapes ----------------------------------------------------------------------------------------- */
 
+int i8_dw_flat_geo(const i8_plan *p, int vl, i8_dw_flat *f)
+{
+	if (p->dh != 1 || p->dw != 1 || p->sh != p->sw || (p->sw != 1 && p->sw != 2))
+		return -1;
+	int64_t s = p->sw, np = (p->kw + 1) / 2, rows = (p->oh - 1) * s + p->kh;
+	f->pitch = s == 1 ? p->ow + p->kw - 1 : round_up((p->ow - 1) * 2 + p->kw, 2);
+	f->q = f->pitch / s;
+	f->ng = s == 1 ? 2 : 4;
+	f->tile = f->ng * (s == 1 ? 2 : 1) * (int64_t)vl;
+	f->tiles = ((p->oh - 1) * f->q + p->ow + f->tile - 1) / f->tile;
+	f->stage = f->tiles * f->tile;
+	/* The last element a tile's loads reach (dw_pair_sums). */
+	int64_t q0 = f->stage - f->tile, reach = 2 * (np - 1) + 2 * (int64_t)f->ng * vl;
+	int64_t last = s == 1 ? q0 + (p->kh - 1) * f->pitch + reach : 2 * q0 + (p->kh - 1) / 2 * f->pitch + reach;
+	int64_t have = (s == 1 ? rows : (rows + 1) / 2) * f->pitch;
+	f->plane = last + 1 > have ? last + 1 : have;
+	return 0;
+}
+
 /* The 2-D view of a 1-D or 2-D conv, the algorithm and the packed input. */
 static int conv_shape(i8_plan *p, int vec_bytes)
 {
@@ -257,6 +276,11 @@ static int conv_shape(i8_plan *p, int vec_bytes)
 		p->PW = round_up(p->ow, vl) * p->sw + (p->kw - 1) * p->dw + vl;
 		p->colsum = false;              /* its weights are exact i16 */
 		p->ws = i8_ws_bytes(p->PH * p->PW * 2);
+		i8_dw_flat f;
+		if (i8_dw_flat_geo(p, vl, &f) == 0) {
+			int64_t ws = i8_ws_bytes(f.plane * 2 * p->sw) + i8_ws_bytes(f.stage * 4);
+			p->ws = ws > p->ws ? ws : p->ws;
+		}
 		return 0;
 	}
 	p->Cp = round_up(g->cg, 4);

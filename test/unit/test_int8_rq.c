@@ -181,8 +181,53 @@ static void test_acc_bound(void)
 	CHECK(i8_rq_acc_bound(far, 2) < 0);      /* no one bound saturates both */
 }
 
+/* The high-word form the kernels emit when every S >= 33 (no ties to
+** even) computes i8_rq_eval's ties-up value for every i32 sum, its last
+** intermediate inside i32, for every 8-bit zero point. */
+static void check_hi_word(const i8_rq *r, int n, int32_t z)
+{
+	if (!i8_rq_hi_word(r, n, false))
+		return;
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < 300; k++) {
+			int64_t sum;
+			int32_t v = k == 0 ? INT32_MIN : k == 1 ? INT32_MAX : (int32_t)next() >> (next() % 32);
+			int64_t q = i8_rq_hi_eval(&r[i], z, v, &sum);
+			CHECK(sum >= INT32_MIN && sum <= INT32_MAX);
+			CHECK(q == i8_rq_eval(&r[i], z, false, v));
+		}
+}
+
+static void test_hi_word(void)
+{
+	int used = 0;
+	for (int t = 0; t < 400; t++) {
+		i8_rq rq[6];
+		int n = 1 + (int)(next() % 6);
+		int s0 = 28 + (int)(next() % 32);
+		for (int i = 0; i < n; i++) {
+			int32_t m = (int32_t)(next() % 0x7fffffffu);
+			rq[i] = (i8_rq){next() % 4 ? m | 0x40000000 : m >> (next() % 31), s0 + (int)(next() % 4)};
+		}
+		if (next() % 2)
+			i8_rq_common_shift(rq, n);
+		int32_t z = (int32_t)(next() % 384) - 128;
+		used += i8_rq_hi_word(rq, n, false);
+		check_hi_word(rq, n, z);
+	}
+	CHECK(used > 100 && used < 400);
+	i8_rq edge[3] = {{INT32_MAX, 62}, {1 << 30, 33}, {0, 1}};
+	check_hi_word(edge, 3, 127);
+	check_hi_word(edge, 3, -128);
+	check_hi_word(edge, 3, 255);
+	i8_rq low = {1 << 30, 32};
+	CHECK(!i8_rq_hi_word(&low, 1, false));
+	CHECK(!i8_rq_hi_word(&edge[1], 1, true));
+}
+
 int main(void)
 {
+	test_hi_word();
 	test_edge_multipliers();
 	test_random_multipliers();
 	test_ties();

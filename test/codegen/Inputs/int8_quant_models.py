@@ -67,9 +67,9 @@ class Case:
 
 
 def conv_case(rng, name, x_dt, w_dt, y_dt, c, m, hw, k, stride=1, pad=0, group=1, per_channel=True,
-              wz=None, act="", ws=None, sx=0.02, sy=0.05, bias=True, xz=None):
+              wz=None, act="", ws=None, sx=0.02, sy=0.05, bias=True, xz=None, batch=1):
     oh = [(h + 2 * pad - k) // stride + 1 for h in hw]
-    x = rand(rng, x_dt, [1, c] + hw)
+    x = rand(rng, x_dt, [batch, c] + hw)
     w = rand(rng, w_dt, [m, c // group, k, k])
     n = m if per_channel else 1
     ws = ws if ws is not None else (rng.random(n) * 0.009 + 0.001)
@@ -91,7 +91,7 @@ def conv_case(rng, name, x_dt, w_dt, y_dt, c, m, hw, k, stride=1, pad=0, group=1
     attrs += [act] if act else []
     attrs = " {" + ", ".join(sorted(attrs)) + "}" if attrs else ""
     yz = -10 if y_dt == "i8" else 100
-    y_shape = [1, m] + oh
+    y_shape = [batch, m] + oh
     decl = "Conv %s%s : %s %s" % (operands, attrs, ty(y_dt, y_shape), q1(sy, yz))
     return Case(name, x_dt, x, q1(sx, xz), body, decl, y_shape, y_dt)
 
@@ -256,6 +256,14 @@ def cases():
     yield linear_case(rng, "qm_batched", "MatMul", "u8", "i8", "u8", [2, 3, 21], 11)
     yield linear_case(rng, "qm_ties", "MatMul", "i8", "i8", "i8", [7, 16], 12, sx=0.5, sy=1.0,
                       ws=[2.0 ** -5] * 12)
+    # Batches through the swapped 1x1 form (x86; a partial last panel of
+    # pixels, u8 and i8 on each side) and the flat depthwise form (stride
+    # 1 with a channel multiplier, stride 2 on odd sizes).
+    yield conv_case(rng, "qc_pw_swap_b2", "u8", "i8", "i8", 21, 19, [7, 9], 1, batch=2, act=clip)
+    yield conv_case(rng, "qc_pw_swap_u8w", "i8", "u8", "u8", 32, 8, [4, 4], 1, per_channel=False, wz=[128])
+    yield conv_case(rng, "qc_dw_flat_b2", "i8", "i8", "i8", 6, 12, [7, 7], 3, pad=1, group=6, batch=2)
+    yield conv_case(rng, "qc_dw_flat_s2_b2", "u8", "i8", "u8", 5, 5, [14, 13], 3, stride=2, pad=1, group=5,
+                    batch=2, act=relu)
 
 
 def folded(piece, c):
