@@ -331,16 +331,16 @@ static void conv_gemm(cg *g, i8_emit *m, const cg_buf *in, const cg_buf *out)
 ** does few products per output, and the GEMM above then spends most of its
 ** time requantizing and storing: its vectors hold channels, so each
 ** channel's outputs leave 4 bytes at a time, spread over the output
-** planes.  Swapped, the GEMM's rows are the output channels and its lanes
+** planes (and with few output channels a panel is half empty).  Swapped, the GEMM's rows are the output channels and its lanes
 ** pixels: a vector of sums is nr consecutive outputs of one channel (one
 ** rule, one contiguous store).  The weights become the broadcast operand,
 ** a constant table of i16 (x86 pmaddwd only, so twice their bytes: hence
-** the bound on the depth), and the activations the packed panels, as
+** the bound on their number), and the activations the packed panels, as
 ** signed bytes x' (u8 x is stored as x - 128): panel j holds pixels [j nr,
 ** j nr + nr), step s the bytes of input channels 2s and 2s + 1
 ** interleaved.  sum (x - z_x) W = sum x' W - z_x' sum W, in the bias.
 */
-#define I8_SWAP_MAX_DEPTH 32
+#define I8_SWAP_MAX_WEIGHTS 8192
 
 /* Workspace bytes of the panels, or -1 when the swapped form does not apply. */
 static int64_t swap_bytes(const cg *g, const i8_emit *m)
@@ -348,7 +348,7 @@ static int64_t swap_bytes(const cg *g, const i8_emit *m)
 	const i8_plan *p = m->p;
 	const i8_cgeo *x = &p->geo;
 	if ((m->t.isa != I8_AVX2 && m->t.isa != I8_SSE2) || p->kh != 1 || p->kw != 1 || p->sh != 1 ||
-	    p->sw != 1 || p->ph != 0 || p->pw != 0 || x->group != 1 || p->colsum || x->cg > I8_SWAP_MAX_DEPTH ||
+	    p->sw != 1 || p->ph != 0 || p->pw != 0 || x->group != 1 || p->colsum || x->cg * x->m > I8_SWAP_MAX_WEIGHTS ||
 	    p->oh != p->ih || p->ow != p->iw)
 		return -1;
 	int64_t P = p->oh * p->ow, kp = (x->cg + 1) / 2 * 2, bytes = (P + m->t.nr - 1) / m->t.nr * m->t.nr * kp;
